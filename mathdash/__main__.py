@@ -1,0 +1,5 @@
+"""``python -m mathdash ...``: the command line."""
+
+from mathdash.cli import main
+
+raise SystemExit(main())
