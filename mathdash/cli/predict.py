@@ -1,0 +1,121 @@
+"""``python -m mathdash predict IMAGE [IMAGE ...]``: the top classes of image files.
+
+Each file is prepared like a canvas drawing (``prepare_drawing``) and ranked by a saved run; a file
+that cannot be read or holds no ink is reported on its own line and the others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mathdash.symbols import symbol
+
+OK, BLANK, UNREADABLE = "ok", "blank", "unreadable"
+
+
+@dataclass
+class FileResult:
+    """What became of one file: its status, why (for blank or unreadable files) and its top classes."""
+
+    path: str
+    status: str
+    error: str = ""
+    top: list[tuple[str, float]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "error": self.error,
+            "top": [{"class": name, "label": symbol(name).label, "latex": symbol(name).latex,
+                     "probability": round(p, 6)} for name, p in self.top],
+        }
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``predict`` subcommand."""
+    parser = subparsers.add_parser("predict", help="classify image files with a saved run",
+                                   description=__doc__.splitlines()[0])
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
+    parser.add_argument("--run", default=None, help="run id (default: the active run)")
+    parser.add_argument("--top", type=int, default=5, help="how many classes to list (default 5)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Classify every readable file; exit status 1 only when no file could be read."""
+    from mathdash.predict import prepare_drawing
+
+    if args.top < 1:
+        print("error: --top must be at least 1", file=sys.stderr)
+        return 2
+    results, prepared = [], {}
+    for path in args.images:
+        pixels, error = read_image(path)
+        if pixels is None:
+            results.append(FileResult(path, UNREADABLE, error))
+            continue
+        image = prepare_drawing(pixels)
+        if image is None:
+            results.append(FileResult(path, BLANK, "no symbol found: draw a symbol"))
+            continue
+        results.append(FileResult(path, OK))
+        prepared[len(results) - 1] = image
+    run_id = _rank(results, prepared, args.run, args.top) if prepared else args.run
+    _print(results, run_id, args.json)
+    return 0 if any(r.status != UNREADABLE for r in results) else 1
+
+
+def read_image(path: str | Path) -> tuple[np.ndarray | None, str]:
+    """Decode an image file to grey, RGB or RGBA pixels.
+
+    Returns:
+        (uint8 array (H, W) / (H, W, 3) / (H, W, 4), "") or (None, the reason it cannot be read).
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            mode = image.mode
+            if mode not in ("L", "RGB", "RGBA"):
+                image = image.convert("RGBA" if "A" in mode or "transparency" in image.info else "RGB")
+            return np.asarray(image), ""
+    except FileNotFoundError:
+        return None, "no such file"
+    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
+        return None, f"not a readable image ({error})"
+    except (OSError, ValueError, SyntaxError) as error:  # truncated or corrupt data
+        return None, f"corrupt image ({error})"
+
+
+def _rank(results: list[FileResult], prepared: dict[int, np.ndarray], run_id: str | None, k: int) -> str:
+    """Fill in the top classes of the prepared images; returns the id of the run used."""
+    from mathdash.predict import load_predictor, rank, resolve_run_id
+
+    run_id = resolve_run_id(run_id)
+    predictor = load_predictor(run_id)
+    probabilities = predictor.probabilities(np.stack(list(prepared.values())))
+    for index, row in zip(prepared, probabilities):
+        results[index].top = rank(row, predictor.class_names, k)
+    return run_id
+
+
+def _print(results: list[FileResult], run_id: str | None, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"run": run_id, "results": [r.to_dict() for r in results]}, indent=2))
+        return
+    for result in results:
+        if result.status != OK:
+            print(f"{result.path}: {result.status}: {result.error}")
+            continue
+        ranked = ", ".join(f"{symbol(name).label} {p:.1%}" for name, p in result.top)
+        print(f"{result.path}: {ranked}")

@@ -1,0 +1,211 @@
+"""Drawing preparation, top-k prediction and the ``predict`` command, on drawings made here."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import mathdash.runs
+from browser_support import SYMBOL_STROKES, drawing_set, render_strokes, save_tiny_run
+from mathdash.cli import main
+from mathdash.errors import ArtifactError
+from mathdash.predict import (
+    TRAINING_PEN_WIDTH,
+    Predictor,
+    estimate_pen_width,
+    load_predictor,
+    prepare_drawing,
+)
+from mathdash.preprocess import fit_to_box, ink_bbox
+
+SYMBOLS = sorted(SYMBOL_STROKES)
+
+
+def _ink(image):
+    return image < 128
+
+
+# --- prepare_drawing ------------------------------------------------------------------------
+
+def test_blank_and_near_blank_pictures_are_none():
+    assert prepare_drawing(np.zeros((280, 280, 4), np.uint8)) is None  # untouched canvas
+    assert prepare_drawing(np.full((60, 80, 3), 255, np.uint8)) is None  # white upload
+    assert prepare_drawing(np.full((60, 80), 30, np.uint8)) is None  # uniformly dark upload
+    speck = render_strokes([[(0.5, 0.5), (0.5, 0.5)]], width=3)  # one tap of a thin pen
+    assert 0 < (speck[..., 3] > 127).sum() < 40
+    assert prepare_drawing(speck) is None
+
+
+def test_drawing_is_framed_like_the_training_images():
+    image = prepare_drawing(render_strokes(SYMBOL_STROKES["-"], width=12))
+    assert image.shape == (45, 45) and image.dtype == np.uint8
+    top, left, bottom, right = ink_bbox(image)
+    assert (left, right) == (2, 43)  # the longer side spans 45 - 2 * margin
+    assert bottom - top <= 4  # a bar stays a thin bar
+
+
+def test_stroke_colour_does_not_change_the_image():
+    black = prepare_drawing(render_strokes(SYMBOL_STROKES["+"], width=10))
+    red = prepare_drawing(render_strokes(SYMBOL_STROKES["+"], width=10, colour=(220, 20, 20)))
+    white = prepare_drawing(render_strokes(SYMBOL_STROKES["+"], width=10, colour=(255, 255, 255)))
+    np.testing.assert_array_equal(black, red)
+    np.testing.assert_array_equal(black, white)
+
+
+def test_light_on_dark_upload_is_inverted():
+    alpha = render_strokes(SYMBOL_STROKES["0"], width=8)[..., 3]
+    dark_on_light = (255 - alpha).astype(np.uint8)
+    light_on_dark = np.repeat(alpha[..., None], 3, axis=2)  # RGB, white ink on black
+    opaque_canvas = np.dstack([dark_on_light] * 3 + [np.full_like(alpha, 255)])
+    reference = prepare_drawing(dark_on_light)
+    assert np.abs(prepare_drawing(light_on_dark).astype(int) - reference).max() <= 1
+    assert np.abs(prepare_drawing(opaque_canvas).astype(int) - reference).max() <= 1
+    assert _ink(reference).sum() > 100
+
+
+@pytest.mark.parametrize("name", SYMBOLS)
+def test_thick_mouse_and_thin_pen_strokes_give_nearly_the_same_image(name):
+    thin = prepare_drawing(render_strokes(SYMBOL_STROKES[name], width=3))
+    thick = prepare_drawing(render_strokes(SYMBOL_STROKES[name], width=25))
+    difference = np.abs(thin.astype(int) - thick.astype(int)).mean()
+    assert difference < 15
+    assert 0.8 < _ink(thick).sum() / _ink(thin).sum() < 1.25
+    # without the width normalisation the two differ several times more
+    naive = [fit_to_box(255 - render_strokes(SYMBOL_STROKES[name], width=w)[..., 3]) for w in (3, 25)]
+    assert np.abs(naive[0].astype(int) - naive[1].astype(int)).mean() > 2.5 * difference
+
+
+def test_redrawn_stroke_width_matches_the_training_pen():
+    images = np.stack([prepare_drawing(render_strokes(SYMBOL_STROKES[n], width=w))
+                       for n in SYMBOLS for w in (3, 14, 25)])
+    assert abs(estimate_pen_width(images) - TRAINING_PEN_WIDTH) < 0.35
+
+
+def test_estimate_pen_width_measures_known_bars():
+    images = np.full((3, 45, 45), 255, np.uint8)
+    images[0, 20:21, 5:40] = 0
+    images[1, 20:23, 5:40] = 0
+    images[2, 5:40, 20:24] = 0
+    assert estimate_pen_width(images[:1]) == pytest.approx(1.0, abs=0.1)
+    assert estimate_pen_width(images[1:2]) == pytest.approx(3.0, abs=0.3)
+    assert estimate_pen_width(images) == pytest.approx(3.0, abs=0.3)  # the median
+    assert estimate_pen_width(np.full((2, 45, 45), 255, np.uint8)) == 0.0
+
+
+@pytest.mark.slow
+def test_training_pen_width_is_the_built_in_sets():
+    from mathdash.symbols import KAGGLE_CLASSES
+    from mathdash.synth import render_symbol
+
+    rng = np.random.default_rng(0)
+    images = np.stack([render_symbol(name, rng) for name in KAGGLE_CLASSES for _ in range(2)])
+    assert estimate_pen_width(images) == pytest.approx(TRAINING_PEN_WIDTH, rel=0.1)
+
+
+def test_non_image_arrays_are_refused():
+    with pytest.raises(ValueError, match="shape"):
+        prepare_drawing(np.zeros((10, 10, 2), np.uint8))
+    with pytest.raises(ValueError, match="shape"):
+        prepare_drawing(np.zeros(10, np.uint8))
+
+
+# --- Predictor ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_store(tmp_path_factory):
+    return save_tiny_run(tmp_path_factory.mktemp("runs"))
+
+
+@pytest.fixture(scope="module")
+def predictor(tiny_store):
+    store, run_id = tiny_store
+    return load_predictor(run_id, store)
+
+
+@pytest.mark.slow
+def test_topk_reads_unseen_drawings(predictor):
+    canvases, labels, names = drawing_set(per_class=10, seed=1)
+    guesses = [predictor.topk(prepare_drawing(c), k=3) for c in canvases]
+    accuracy = np.mean([g[0][0] == names[y] for g, y in zip(guesses, labels)])
+    assert accuracy >= 0.9
+    first = guesses[0]
+    assert len(first) == 3 and [p for _, p in first] == sorted((p for _, p in first), reverse=True)
+    assert predictor.probabilities(prepare_drawing(canvases[0])).sum() == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SYMBOLS)
+def test_thick_and_thin_strokes_get_the_same_answer(predictor, name):
+    for width in (3, 25):
+        assert predictor.topk(prepare_drawing(render_strokes(SYMBOL_STROKES[name], width=width)))[0][0] == name
+
+
+@pytest.mark.slow
+def test_active_run_is_the_default_and_mismatched_labels_are_refused(tiny_store):
+    store, run_id = tiny_store
+    predictor = load_predictor(None, store)
+    assert predictor.class_names == SYMBOLS
+    assert len(predictor.topk(np.full((45, 45), 255, np.uint8), k=10)) == len(SYMBOLS)
+    with pytest.raises(ArtifactError, match="4 outputs but 3 class names"):
+        Predictor(predictor.model, SYMBOLS[:3])
+    with pytest.raises(ArtifactError, match="no saved run"):
+        load_predictor(None, mathdash.runs.RunStore(store.root / "empty", default_dir=None))
+
+
+@pytest.mark.slow
+def test_logits_are_turned_into_probabilities():
+    import keras
+
+    model = keras.Sequential([keras.layers.Input((45, 45, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(3, kernel_initializer="ones")])  # no softmax
+    probabilities = Predictor(model, ["a", "b", "c"]).probabilities(np.zeros((2, 45, 45), np.uint8))
+    np.testing.assert_allclose(probabilities, 1 / 3, atol=1e-6)
+
+
+# --- the command ----------------------------------------------------------------------------
+
+@pytest.fixture
+def store_as_default(tiny_store, monkeypatch):
+    store, _ = tiny_store
+    monkeypatch.setattr(mathdash.runs, "RunStore", lambda *a, **k: store)
+    return store
+
+
+def _save_png(path, pixels):
+    Image.fromarray(pixels).save(path)
+    return str(path)
+
+
+@pytest.mark.slow
+def test_predict_command_ranks_files_and_reports_bad_ones(store_as_default, tmp_path, capsys):
+    files = {name: _save_png(tmp_path / f"s{i}.png", render_strokes(SYMBOL_STROKES[name], width=9))
+             for i, name in enumerate(SYMBOLS)}
+    blank = _save_png(tmp_path / "blank.png", np.full((50, 50), 255, np.uint8))
+    corrupt = tmp_path / "corrupt.png"
+    corrupt.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    paths = [*files.values(), blank, str(corrupt), str(tmp_path / "missing.png")]
+    assert main(["predict", *paths, "--top", "2", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    by_path = {r["path"]: r for r in report["results"]}
+    assert report["run"] == "tiny"
+    assert [by_path[files[n]]["top"][0]["class"] for n in SYMBOLS] == SYMBOLS
+    assert all(len(by_path[f]["top"]) == 2 for f in files.values())
+    assert [by_path[p]["status"] for p in paths[-3:]] == ["blank", "unreadable", "unreadable"]
+    assert by_path[paths[-1]]["error"] == "no such file"
+
+
+@pytest.mark.slow
+def test_predict_command_text_output(store_as_default, tmp_path, capsys):
+    path = _save_png(tmp_path / "plus.png", render_strokes(SYMBOL_STROKES["+"], width=20))
+    assert main(["predict", path, "--run", "tiny", "--top", "1"]) == 0
+    assert capsys.readouterr().out.strip().startswith(f"{path}: + ")
+
+
+def test_predict_command_fails_only_when_nothing_is_readable(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(mathdash.runs, "RunStore", lambda *a, **k: pytest.fail("no model needed"))
+    bad = tmp_path / "notes.png"
+    bad.write_text("just text")
+    assert main(["predict", str(bad), str(tmp_path / "gone.jpg")]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(": ")[1] for line in lines] == ["unreadable", "unreadable"]
