@@ -1,0 +1,118 @@
+"""Random geometry of one handwritten sample: part placement, wobble, slant, rotation, aspect.
+
+All transforms act on centre-line points (x, y) in a box whose longer side is about 1, so they are
+cheap (a few hundred points per sample) and independent of the final pen and image size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mathdash.synth.strokes import Prototype
+
+
+@dataclass(frozen=True)
+class Style:
+    """How strongly a class's samples may vary; the defaults suit most symbols.
+
+    Attributes:
+        rotation: standard deviation of the rotation in degrees (clipped at 2.5 sigma).
+        shear: standard deviation of the horizontal shear (slant), as a tangent.
+        aspect: standard deviation of the log width/height stretch.
+        wobble: amplitude of the smooth elastic wobble, as a share of the symbol size.
+        part_shift: standard deviation of each separate part's offset (the dot of an 'i').
+        bend: standard deviation of a whole-symbol bow, as a share of the symbol size.
+        taper: how much thinner the pen gets from the top of the symbol to its bottom (0..1):
+            a comma or a prime is pressed at its head and lifted at its tail.
+    """
+
+    rotation: float = 5.0
+    shear: float = 0.12
+    aspect: float = 0.07
+    wobble: float = 0.025
+    part_shift: float = 0.035
+    bend: float = 0.03
+    taper: float = 0.0
+
+
+DEFAULT_STYLE = Style()
+# Classes told apart by direction or proportion keep them: '|' against '/', '0' against 'o'.
+_STYLES: dict[str, Style] = {
+    "ascii_124": Style(rotation=2.5, shear=0.05, bend=0.05),
+    "forward_slash": Style(rotation=3.0, shear=0.05, bend=0.05),
+    "1": Style(rotation=3.0, shear=0.06),
+    "l": Style(rotation=3.0, shear=0.06),
+    "-": Style(rotation=3.0, shear=0.0, aspect=0.0, bend=0.08, wobble=0.03),
+    "0": Style(aspect=0.05),
+    "o": Style(aspect=0.05),
+    "times": Style(rotation=3.0, shear=0.05, aspect=0.05),
+    "X": Style(rotation=4.0),
+    "prime": Style(rotation=4.0, bend=0.04, taper=0.8),
+    ",": Style(rotation=4.0, bend=0.06, taper=0.6),
+}
+
+
+def class_style(name: str) -> Style:
+    """The variation limits for one class."""
+    return _STYLES.get(name, DEFAULT_STYLE)
+
+
+def distort_points(proto: Prototype, style: Style, rng: np.random.Generator) -> np.ndarray:
+    """One random handwritten version of a prototype's centre line.
+
+    Args:
+        proto: the typeset centre line.
+        style: variation limits of the class.
+        rng: source of randomness (advanced by the call).
+
+    Returns:
+        float32 array (M, 2) of (x, y) points, same order as ``proto.points``.
+    """
+    points = proto.points.astype(np.float64)
+    points = _shift_parts(points, proto.components, proto.num_components, style, rng)
+    points = _bend(points, style, rng)
+    points = points + _wobble(points, style.wobble, rng)
+    return (points @ _affine(style, rng).T).astype(np.float32)
+
+
+def _shift_parts(points: np.ndarray, components: np.ndarray, count: int, style: Style,
+                 rng: np.random.Generator) -> np.ndarray:
+    if count < 2:
+        return points
+    centres = np.stack([np.bincount(components, points[:, k], count) for k in (0, 1)], axis=1)
+    centres /= np.bincount(components, minlength=count)[:, None]
+    offsets = rng.normal(0.0, style.part_shift, (count, 2))
+    scales = np.exp(rng.normal(0.0, 0.08, count))
+    return (points - centres[components]) * scales[components, None] + centres[components] \
+        + offsets[components]
+
+
+def _bend(points: np.ndarray, style: Style, rng: np.random.Generator) -> np.ndarray:
+    """Bow the symbol along a random direction: a straight bar becomes a gentle arc."""
+    angle = rng.uniform(0, np.pi)
+    along = np.array([np.cos(angle), np.sin(angle)])
+    across = np.array([-along[1], along[0]])
+    t = points @ along
+    return points + np.outer(rng.normal(0.0, style.bend) * (1.0 - 4.0 * t * t), across)
+
+
+def _wobble(points: np.ndarray, amplitude: float, rng: np.random.Generator) -> np.ndarray:
+    """A smooth random displacement field (three low-frequency waves) evaluated at the points."""
+    waves = 3
+    freqs = np.clip(rng.normal(0.0, 1.0, (waves, 2)), -2.0, 2.0)  # cycles per symbol size
+    phases = rng.uniform(0.0, 2 * np.pi, waves)
+    amps = rng.normal(0.0, amplitude, (waves, 2))
+    return np.sin(2 * np.pi * points @ freqs.T + phases) @ amps
+
+
+def _affine(style: Style, rng: np.random.Generator) -> np.ndarray:
+    limit = 2.5
+    angle = np.deg2rad(np.clip(rng.normal(), -limit, limit) * style.rotation)
+    shear = np.clip(rng.normal(), -limit, limit) * style.shear
+    stretch = np.exp(np.clip(rng.normal(), -limit, limit) * style.aspect)
+    rotate = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    slant = np.array([[1.0, -shear], [0.0, 1.0]])
+    scale = np.diag([np.sqrt(stretch), 1.0 / np.sqrt(stretch)])
+    return rotate @ slant @ scale

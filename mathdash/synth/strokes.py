@@ -1,0 +1,207 @@
+"""Pen-stroke prototypes: every class typeset in several fonts and thinned to centre lines.
+
+A prototype is the skeleton of one typeset glyph as a cloud of points, so a sample can be warped
+and redrawn with any pen, which is what makes the printed shapes read as handwriting.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from mathdash.symbols import KAGGLE_CLASSES, symbol
+
+SANS = ("dejavusans", "stixsans")
+SERIF = ("dejavuserif", "cm", "stix")
+FONTSETS = SANS + SERIF
+_TARGET_SIDE = 160  # prototype ink's longer side in pixels: fine enough that redrawn points touch
+_SPUR_FRACTION = 0.08  # skeleton branches shorter than this share of the long side are serif spurs
+_FOOT_FRACTION = 0.3  # a handwritten '1' has a flag but rarely a foot: its foot branches go
+_FOOTLESS = {"1"}
+
+# Classes whose default LaTeX would be ambiguous in handwriting get their own variants,
+# as (latex, fontsets) pairs: a plain bar 'l' would be a '|', a capital X would be a 'times'.
+_VARIANTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
+    "l": [(r"\ell", FONTSETS), ("l", ("cm", "stix", "dejavuserif"))],
+    "X": [("x", SERIF)],
+    "sqrt": [(r"\sqrt{\quad}", FONTSETS)],
+    "ascii_124": [("|", FONTSETS)],
+    "ldots": [(r"\ldots", FONTSETS)],
+}
+# Single Latin letters are written upright as often as slanted.
+_LETTERS = {name for name in KAGGLE_CLASSES if len(name) == 1 and name.isalpha()} - {"l", "X"}
+
+
+@dataclass(frozen=True)
+class Prototype:
+    """The centre line of one typeset glyph.
+
+    Attributes:
+        points: float32 array (M, 2) of (x, y) centre-line points; the ink box is centred on the
+            origin and its longer side is 1.
+        components: int32 array (M,), the connected ink part each point belongs to (0..K-1), so
+            the parts of '=' or 'i' can be placed a little differently in each sample.
+        source: "<fontset>:<latex>" the prototype was typeset from.
+        size: the ink's longer side in em (font size) units: small marks such as ',' are written
+            with a pen that looks thick once the image is scaled up to fill the frame.
+    """
+
+    points: np.ndarray
+    components: np.ndarray
+    source: str
+    size: float
+
+    @property
+    def num_components(self) -> int:
+        return int(self.components.max()) + 1 if self.components.size else 0
+
+
+def class_variants(name: str) -> list[tuple[str, str]]:
+    """(latex, fontset) pairs a class is typeset from, e.g. ``[("\\alpha", "cm"), ...]``."""
+    if name in _VARIANTS:
+        return [(latex, font) for latex, fonts in _VARIANTS[name] for font in fonts]
+    latex = symbol(name).latex
+    pairs = [(latex, font) for font in FONTSETS]
+    if name in _LETTERS:
+        pairs += [(rf"\mathrm{{{latex}}}", font) for font in FONTSETS]
+    return pairs
+
+
+_CACHE: dict[str, tuple[Prototype, ...]] = {}
+
+
+def class_prototypes(name: str) -> tuple[Prototype, ...]:
+    """All prototypes of one class (typeset once per process, then cached).
+
+    Raises:
+        KeyError: the name is not one of the 82 catalogue classes.
+    """
+    if name not in _CACHE:
+        if name not in KAGGLE_CLASSES:
+            raise KeyError(f"unknown class {name!r}; expected one of the 82 Kaggle class names")
+        footless = name in _FOOTLESS
+        protos = [_prototype(latex, font, footless) for latex, font in class_variants(name)]
+        _CACHE[name] = tuple(p for p in protos if p is not None)
+    return _CACHE[name]
+
+
+def all_prototypes() -> dict[str, tuple[Prototype, ...]]:
+    """Prototypes of all 82 classes (about 10 s the first time in a process)."""
+    return {name: class_prototypes(name) for name in KAGGLE_CLASSES}
+
+
+def install_prototypes(prototypes: dict[str, tuple[Prototype, ...]]) -> None:
+    """Seed this process's cache, e.g. in a worker process, so it need not typeset again."""
+    _CACHE.update(prototypes)
+
+
+def _prototype(latex: str, fontset: str, footless: bool = False) -> Prototype | None:
+    em = 48
+    ink = _typeset(latex, fontset, size=em)
+    if ink is None:
+        return None
+    rows, cols = np.nonzero(ink)
+    side = max(np.ptp(rows), np.ptp(cols)) + 1
+    ink = _typeset(latex, fontset, size=em * _TARGET_SIDE / side)
+    skeleton = _prune_spurs(_skeletonize(ink), round(_SPUR_FRACTION * _TARGET_SIDE))
+    if footless:
+        skeleton = _prune_spurs(skeleton, round(_FOOT_FRACTION * _TARGET_SIDE), lowest=0.25)
+    parts, _ = ndimage.label(ink, structure=np.ones((3, 3)))
+    skeleton |= _dot_cores(ink, parts, skeleton)
+    ys, xs = np.nonzero(skeleton)
+    points = np.stack([xs, ys], axis=1).astype(np.float32)
+    low, high = points.min(axis=0), points.max(axis=0)
+    points = (points - (low + high) / 2) / max(float((high - low).max()), 1.0)
+    _, components = np.unique(parts[ys, xs], return_inverse=True)
+    return Prototype(points, components.astype(np.int32), f"{fontset}:{latex}", side / em)
+
+
+def _typeset(latex: str, fontset: str, size: float) -> np.ndarray | None:
+    """Boolean ink mask (H, W) of ``$latex$`` typeset by matplotlib's mathtext, or None if blank."""
+    from matplotlib import mathtext
+    from matplotlib.font_manager import FontProperties
+
+    buffer = io.BytesIO()
+    prop = FontProperties(size=size, math_fontfamily=fontset)
+    mathtext.math_to_image(f"${latex}$", buffer, prop=prop, dpi=72, format="png")
+    gray = np.asarray(Image.open(buffer).convert("L"))
+    ink = np.pad(gray < 128, 2)
+    return ink if ink.any() else None
+
+
+def _skeletonize(ink: np.ndarray) -> np.ndarray:
+    from skimage.morphology import skeletonize
+
+    skeleton = skeletonize(ink)
+    # A dot thins to a single pixel; keep at least that for every part of the glyph.
+    parts, count = ndimage.label(ink, structure=np.ones((3, 3)))
+    covered = set(np.unique(parts[skeleton]))
+    for part in range(1, count + 1):
+        if part not in covered:
+            ys, xs = np.nonzero(parts == part)
+            skeleton[int(ys.mean()), int(xs.mean())] = True
+    return skeleton
+
+
+def _dot_cores(ink: np.ndarray, parts: np.ndarray, skeleton: np.ndarray) -> np.ndarray:
+    """The inner half of every dot (a part that thins to a few pixels), so dots stay round blobs."""
+    cores = np.zeros_like(skeleton)
+    depth = ndimage.distance_transform_edt(ink)
+    for index, box in enumerate(ndimage.find_objects(parts), start=1):
+        own = parts[box] == index
+        if np.count_nonzero(skeleton[box] & own) <= 0.05 * _TARGET_SIDE:
+            cores[box] |= own & (depth[box] >= 0.5 * depth[box][own].max())
+    return cores
+
+
+def _prune_spurs(skeleton: np.ndarray, max_length: int, lowest: float = 1.0) -> np.ndarray:
+    """Remove branches that run from an end point to a junction in fewer than max_length pixels.
+
+    Only branches whose end point lies in the bottom ``lowest`` share of the skeleton count.
+    """
+    skeleton = skeleton.copy()
+    neighbours = ndimage.convolve(skeleton.astype(int), np.ones((3, 3), int), mode="constant")
+    ends = skeleton & (neighbours - 1 == 1)
+    # Find every spur on the intact skeleton first: removing one foot of a '1' must not turn
+    # its junction into a plain line point and hide the other foot.
+    rows = np.flatnonzero(skeleton.any(axis=1))
+    floor = rows[-1] - lowest * (rows[-1] - rows[0])
+    spurs = [_walk_to_junction(skeleton, (int(y), int(x)), max_length)
+             for y, x in zip(*np.nonzero(ends)) if y >= floor]
+    for path in spurs:
+        for py, px in path or ():
+            skeleton[py, px] = False
+    return skeleton
+
+
+_RING = [(-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1)]
+
+
+def _branches(skeleton: np.ndarray, y: int, x: int) -> int:
+    """Number of separate skeleton runs around a pixel: 1 at an end, 2 on a line, 3+ at a junction."""
+    ring = [bool(skeleton[y + dy, x + dx]) for dy, dx in _RING]
+    return sum(1 for i in range(8) if ring[i] and not ring[i - 1])
+
+
+def _walk_to_junction(skeleton: np.ndarray, start: tuple[int, int],
+                      max_length: int) -> list[tuple[int, int]] | None:
+    """Pixels from an end point up to (not including) the first junction; None if too long."""
+    path, current = [], start
+    seen = {start}
+    while len(path) <= max_length:
+        y, x = current
+        if path and _branches(skeleton, y, x) >= 3:
+            return path  # reached a junction: the branch before it is a spur
+        path.append(current)
+        step = [(y + dy, x + dx) for dy, dx in _RING
+                if skeleton[y + dy, x + dx] and (y + dy, x + dx) not in seen]
+        if not step:
+            return None  # an isolated stroke (a dot, a short bar): never a spur
+        step.sort(key=lambda p: abs(p[0] - y) + abs(p[1] - x))  # prefer the 4-connected step
+        current = step[0]
+        seen.add(current)
+    return None
