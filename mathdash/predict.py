@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
@@ -79,6 +80,27 @@ def estimate_pen_width(images: np.ndarray) -> float:
         if length:
             widths.append(ink.sum() / length)
     return float(np.median(widths)) if widths else 0.0
+
+
+def read_image(source: str | Path | BinaryIO) -> tuple[np.ndarray | None, str]:
+    """Decode an image file (a path or an open binary file, e.g. an upload) for ``prepare_drawing``.
+
+    Returns:
+        (uint8 array (H, W), (H, W, 3) or (H, W, 4), "") or (None, why it cannot be read).
+    """
+    try:
+        with Image.open(source) as image:
+            image.load()
+            if image.mode not in ("L", "RGB", "RGBA"):
+                has_alpha = "A" in image.mode or "transparency" in image.info
+                image = image.convert("RGBA" if has_alpha else "RGB")
+            return np.asarray(image), ""
+    except FileNotFoundError:
+        return None, "no such file"
+    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
+        return None, f"not a readable image ({error})"
+    except (OSError, ValueError, SyntaxError) as error:  # truncated or corrupt data
+        return None, f"corrupt image ({error})"
 
 
 def _ink_strength(pixels: np.ndarray) -> np.ndarray:

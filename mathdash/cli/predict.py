@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -52,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Classify every readable file; exit status 1 only when no file could be read."""
-    from mathdash.predict import prepare_drawing
+    from mathdash.predict import prepare_drawing, read_image
 
     if args.top < 1:
         print("error: --top must be at least 1", file=sys.stderr)
@@ -72,29 +71,6 @@ def run(args: argparse.Namespace) -> int:
     run_id = _rank(results, prepared, args.run, args.top) if prepared else args.run
     _print(results, run_id, args.json)
     return 0 if any(r.status != UNREADABLE for r in results) else 1
-
-
-def read_image(path: str | Path) -> tuple[np.ndarray | None, str]:
-    """Decode an image file to grey, RGB or RGBA pixels.
-
-    Returns:
-        (uint8 array (H, W) / (H, W, 3) / (H, W, 4), "") or (None, the reason it cannot be read).
-    """
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            image.load()
-            mode = image.mode
-            if mode not in ("L", "RGB", "RGBA"):
-                image = image.convert("RGBA" if "A" in mode or "transparency" in image.info else "RGB")
-            return np.asarray(image), ""
-    except FileNotFoundError:
-        return None, "no such file"
-    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
-        return None, f"not a readable image ({error})"
-    except (OSError, ValueError, SyntaxError) as error:  # truncated or corrupt data
-        return None, f"corrupt image ({error})"
 
 
 def _rank(results: list[FileResult], prepared: dict[int, np.ndarray], run_id: str | None, k: int) -> str:
