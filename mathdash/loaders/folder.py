@@ -1,0 +1,184 @@
+"""The Kaggle layout: a folder of class folders (``extracted_images/<class>/<file>.jpg``).
+
+Listing uses ``os.scandir`` (one pass, 376k files in about a second) and the listing itself keys
+the cache, so an unchanged folder reloads from one array.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from mathdash.dataset import Dataset, LoadReport, SkippedFile
+from mathdash.errors import DatasetError
+from mathdash.loaders.assemble import dataset_from_files
+from mathdash.loaders.cache import DatasetCache, content_key, fetch
+from mathdash.loaders.images import is_image_name
+from mathdash.loaders.parallel import Progress
+
+_IGNORED_DIRS = frozenset({"__MACOSX"})  # resource forks that macOS adds to zips
+_MAX_DESCENT = 3  # levels of single wrapping folders looked through (archive/data/extracted_images)
+
+
+@dataclass
+class FolderListing:
+    """Everything found in a class-folder tree, before any image is decoded.
+
+    Attributes:
+        root: the folder whose subfolders are the classes.
+        names: image files as ``<class>/<file>``, sorted by class then file name.
+        classes: the class (folder name) of each image file.
+        sizes, mtimes: byte size and mtime in nanoseconds of each image file.
+        skipped: files and folders that are not read, with the reason.
+        empty_classes: class folders holding no image file.
+    """
+
+    root: Path
+    names: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    mtimes: list[int] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    empty_classes: list[str] = field(default_factory=list)
+
+    def key(self) -> str:
+        """The cache key of this listing (names, sizes, mtimes; skipped entries included)."""
+        names = self.names + [f"skipped:{s.path}" for s in self.skipped]
+        zeros = [0] * len(self.skipped)
+        return content_key("folder", names, self.sizes + zeros, self.mtimes + zeros)
+
+
+def find_class_root(path: str | Path) -> Path:
+    """The folder whose subfolders are classes: ``path`` itself or the one folder wrapped inside.
+
+    ``data/`` holding only ``extracted_images/`` (itself holding class folders) resolves to
+    ``data/extracted_images``; up to three such wrapping levels are looked through.
+
+    Raises:
+        DatasetError: when ``path`` is not a folder.
+    """
+    current = Path(path).resolve()
+    if not current.is_dir():
+        raise DatasetError(f"{path} is not a folder")
+    for _ in range(_MAX_DESCENT):
+        folders, has_files = _peek(current)
+        if len(folders) != 1 or has_files or not _peek(folders[0])[0]:
+            break
+        current = folders[0]
+    return current
+
+
+def is_class_folder_tree(path: str | Path) -> bool:
+    """True when ``path`` (or the folder it wraps) holds at least one class folder with an image."""
+    try:
+        root = find_class_root(path)
+        for folder in _peek(root)[0]:
+            with os.scandir(folder) as entries:
+                if any(entry.is_file() and is_image_name(entry.name) for entry in entries):
+                    return True
+    except (DatasetError, OSError):
+        return False
+    return False
+
+
+def list_class_folders(path: str | Path) -> FolderListing:
+    """List every image file of a class-folder tree with its size and mtime.
+
+    Raises:
+        DatasetError: when the tree has no class folder.
+    """
+    listing = FolderListing(find_class_root(path))
+    class_dirs = _top_level(listing)
+    if not class_dirs:
+        raise DatasetError(
+            f"{path} holds no class folders: expected <folder>/<class name>/<image files>, "
+            "like Kaggle's extracted_images"
+        )
+    for class_name in class_dirs:
+        _list_class(listing, class_name)
+    return listing
+
+
+def load_folder(
+    path: str | Path,
+    cache: DatasetCache | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    skipped: Sequence[SkippedFile] = (),
+    notes: Sequence[str] = (),
+) -> Dataset:
+    """Load a folder of class folders into a Dataset, from the cache when the folder is unchanged.
+
+    Args:
+        path: the class-folder tree (``extracted_images``) or a folder wrapping it.
+        cache: where decoded arrays are kept; None to always decode.
+        workers, progress: as for ``decode_files``.
+        skipped, notes: earlier report entries (e.g. from unpacking an archive) to put first.
+
+    Raises:
+        DatasetError: no class folder, or not one readable image.
+    """
+    listing = list_class_folders(path)
+    prefix = str(listing.root) + os.sep
+    report = LoadReport(skipped=[*skipped, *listing.skipped], notes=list(notes))
+    report.notes.extend(f"empty class folder {name!r} dropped" for name in listing.empty_classes)
+    paths = [prefix + name for name in listing.names]
+    build = partial(dataset_from_files, paths, listing.classes, listing.root.name, report, workers, progress)
+    return fetch(cache, listing.key(), prefix, build)
+
+
+def _peek(folder: Path) -> tuple[list[Path], bool]:
+    """(visible subfolders, whether any file sits directly inside)."""
+    folders, has_files = [], False
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                if not _ignored_dir(entry.name):
+                    folders.append(Path(entry.path))
+            elif not entry.name.startswith("."):
+                has_files = True
+    return sorted(folders), has_files
+
+
+def _ignored_dir(name: str) -> bool:
+    return name.startswith(".") or name in _IGNORED_DIRS
+
+
+def _top_level(listing: FolderListing) -> list[str]:
+    """Class folder names at the root; stray files there are recorded as skipped."""
+    class_dirs = []
+    with os.scandir(listing.root) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                if not _ignored_dir(entry.name):
+                    class_dirs.append(entry.name)
+            else:
+                listing.skipped.append(
+                    SkippedFile(entry.path, "stray file at the top level, not inside a class folder")
+                )
+    return sorted(class_dirs)
+
+
+def _list_class(listing: FolderListing, class_name: str) -> None:
+    files = []
+    with os.scandir(listing.root / class_name) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                listing.skipped.append(SkippedFile(entry.path, "folder inside a class folder is not read"))
+            elif not is_image_name(entry.name):
+                suffix = os.path.splitext(entry.name)[1] or "no extension"
+                listing.skipped.append(SkippedFile(entry.path, f"not an image file type ({suffix})"))
+            else:
+                stat = entry.stat()
+                files.append((entry.name, stat.st_size, stat.st_mtime_ns))
+    if not files:
+        listing.empty_classes.append(class_name)
+        return
+    files.sort()
+    listing.names.extend(f"{class_name}/{name}" for name, _, _ in files)
+    listing.classes.extend([class_name] * len(files))
+    listing.sizes.extend(size for _, size, _ in files)
+    listing.mtimes.extend(mtime for _, _, mtime in files)
