@@ -5,11 +5,14 @@ import json
 import pytest
 
 from mathdash.augment import (
+    CONFIG_DIR,
+    CONFIG_DIR_ENV,
     OP_SPECS,
     OPERATIONS,
     PRESETS,
     AugmentConfig,
     OpSetting,
+    config_dir,
     config_path,
     list_configs,
     load_config,
@@ -114,3 +117,12 @@ def test_broken_or_missing_file_raises_artifact_error(tmp_path):
 def test_unsafe_config_names_are_refused(name, tmp_path):
     with pytest.raises(ConfigError, match="config name"):
         config_path(name, tmp_path)
+
+
+def test_the_environment_variable_moves_the_config_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(tmp_path))
+    assert config_dir() == tmp_path
+    save_config(PRESETS["train-time"], config_path("env"))
+    assert list_configs() == ["env"] and resolve_config("env") == PRESETS["train-time"]
+    monkeypatch.delenv(CONFIG_DIR_ENV)
+    assert config_dir() == CONFIG_DIR and CONFIG_DIR.parts[-2:] == ("artifacts", "augment")

@@ -16,7 +16,8 @@ from typing import Any
 
 from mathdash.errors import ArtifactError, ConfigError
 
-CONFIG_DIR = Path("artifacts/augment")
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "artifacts" / "augment"
+CONFIG_DIR_ENV = "MATHDASH_AUGMENT_DIR"  # overrides CONFIG_DIR (tests, other deployments)
 
 
 @dataclass(frozen=True)
@@ -210,11 +211,16 @@ PRESETS: dict[str, AugmentConfig] = {
 }
 
 
-def config_path(name: str, config_dir: Path | str = CONFIG_DIR) -> Path:
-    """Where a config saved under ``name`` lives: ``<config_dir>/<name>.json``."""
+def config_dir() -> Path:
+    """Where named configs are saved: ``$MATHDASH_AUGMENT_DIR``, else ``artifacts/augment``."""
+    return Path(os.environ.get(CONFIG_DIR_ENV) or CONFIG_DIR)
+
+
+def config_path(name: str, directory: Path | str | None = None) -> Path:
+    """Where a config saved under ``name`` lives: ``<directory or config_dir()>/<name>.json``."""
     if not _NAME_PATTERN.fullmatch(name or ""):
         raise ConfigError(f"config name {name!r} must be 1-64 letters, digits, '-', '_' or '.'")
-    return Path(config_dir) / f"{name}.json"
+    return Path(directory if directory is not None else config_dir()) / f"{name}.json"
 
 
 def save_config(config: AugmentConfig, path: Path | str) -> Path:
@@ -245,22 +251,23 @@ def load_config(path: Path | str) -> AugmentConfig:
         raise ArtifactError(f"augmentation config {path} is invalid: {error}") from error
 
 
-def list_configs(config_dir: Path | str = CONFIG_DIR) -> list[str]:
-    """Names of the configs saved in ``config_dir`` (the training page offers these), sorted."""
-    return sorted(p.stem for p in Path(config_dir).glob("*.json") if _NAME_PATTERN.fullmatch(p.stem))
+def list_configs(directory: Path | str | None = None) -> list[str]:
+    """Names of the configs saved in ``directory`` (default ``config_dir()``), sorted; Train lists these."""
+    folder = Path(directory if directory is not None else config_dir())
+    return sorted(p.stem for p in folder.glob("*.json") if _NAME_PATTERN.fullmatch(p.stem))
 
 
-def resolve_config(spec: str, config_dir: Path | str = CONFIG_DIR) -> AugmentConfig:
+def resolve_config(spec: str, directory: Path | str | None = None) -> AugmentConfig:
     """A config from a preset name, a saved name, a JSON file path or inline JSON, tried in that order."""
     if spec in PRESETS:
         return PRESETS[spec]
     if spec.lstrip().startswith("{"):
         return AugmentConfig.from_json(spec)
-    if _NAME_PATTERN.fullmatch(spec) and config_path(spec, config_dir).is_file():
-        return load_config(config_path(spec, config_dir))
+    if _NAME_PATTERN.fullmatch(spec) and config_path(spec, directory).is_file():
+        return load_config(config_path(spec, directory))
     if Path(spec).is_file():
         return load_config(spec)
-    saved = ", ".join(list_configs(config_dir)) or "none"
+    saved = ", ".join(list_configs(directory)) or "none"
     raise ConfigError(
         f"no augmentation config {spec!r}: not a preset ({', '.join(PRESETS)}), "
         f"not a saved config (saved: {saved}), not a file"
