@@ -47,8 +47,8 @@ def test_unsafe_entries_are_skipped_and_nothing_lands_outside(tmp_path):
     assert "outside the extraction folder" in reasons["../evil.png"]
     assert "absolute path" in reasons["/abs.png"]
     every_file = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
-    assert every_file == {"upload.zip", "deep/target/extracted_images/alpha/a0.png",
-                          "deep/target/extracted_images/alpha/a1.png", "deep/target/extracted_images/π/p0.png"}
+    inside = {f"deep/target/{name}" for name in kaggle_entries()}
+    assert every_file == {"upload.zip"} | inside
 
 
 def test_symlink_entry_is_not_extracted(tmp_path):
@@ -115,3 +115,29 @@ def test_load_zip_reports_skips_and_reloads_from_cache(tmp_path):
     assert second.report.from_cache and len(second.report.skipped) == 1
     np.testing.assert_array_equal(first.images, second.images)
     assert not (tmp_path / "evil.png").exists() and not (tmp_path / "cache" / "evil.png").exists()
+
+
+def test_corrupt_entry_is_skipped_and_removed(tmp_path):
+    zip_path = tmp_path / "crc.zip"
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_STORED) as archive_file:
+        archive_file.writestr("c/a.png", png_bytes(0))
+        archive_file.writestr("c/b.png", png_bytes(1))
+    data = bytearray(zip_path.read_bytes())
+    start = data.index(png_bytes(1))
+    data[start + 40] ^= 0xFF  # flip stored bytes: the CRC no longer matches
+    zip_path.write_bytes(bytes(data))
+    skipped = extract_zip(zip_path, tmp_path / "t")
+    assert [s.path.rsplit("/", 1)[1] for s in skipped] == ["b.png"]
+    assert "Bad CRC-32" in skipped[0].reason
+    assert sorted(p.name for p in (tmp_path / "t" / "c").iterdir()) == ["a.png"]
+
+
+def test_old_extractions_are_pruned(tmp_path, monkeypatch):
+    monkeypatch.setattr(archive, "KEEP_EXTRACTED", 1)
+    first, second = tmp_path / "one.zip", tmp_path / "two.zip"
+    make_zip(first, kaggle_entries())
+    make_zip(second, {"d/x.png": png_bytes(4)})
+    load_source(first, cache_dir=tmp_path / "cache")
+    load_source(second, cache_dir=tmp_path / "cache")
+    folders = [p for p in (tmp_path / "cache" / "zips").iterdir() if p.is_dir()]
+    assert len(folders) == 1 and (folders[0] / "d" / "x.png").is_file()

@@ -51,9 +51,10 @@ def test_convert_pickle_needs_trust_then_writes_npz(tmp_path, capsys):
     rows[:, 100:400] = 1
     with open(tmp_path / "d.pkl", "wb") as out:
         pickle.dump((rows, np.array([0, 1, 11])), out)
-    assert main(["data", "convert", str(tmp_path / "d.pkl"), "--out", str(tmp_path / "d.npz")]) == 2
+    command = ["data", "convert", str(tmp_path / "d.pkl"), "--out", str(tmp_path / "d.npz")]
+    assert main(command) == 2
     assert "can run any code" in capsys.readouterr().err
-    assert main(["data", "convert", str(tmp_path / "d.pkl"), "--out", str(tmp_path / "d.npz"), "--trust"]) == 0
+    assert main([*command, "--trust"]) == 0
     converted = load_source(tmp_path / "d.npz")
     assert len(converted) == 3 and converted.label_names() == ["0", "1", "B"]
 

@@ -128,3 +128,11 @@ def test_folder_with_two_splits_asks_for_one(tmp_path):
     write_split(tmp_path, split="emnist-digits")
     with pytest.raises(DatasetError, match="several EMNIST splits"):
         load_source(tmp_path, cache_dir=tmp_path / "cache")
+
+
+def test_folder_with_plain_and_gzip_copies_reads_each_file_once(tmp_path):
+    write_split(tmp_path, gz=True)
+    write_split(tmp_path, gz=False)
+    write_mapping(tmp_path)
+    dataset = load_source(tmp_path, cache_dir=tmp_path / "cache")
+    assert len(dataset) == 3 and not dataset.sources[0].split("#")[0].endswith(".gz")

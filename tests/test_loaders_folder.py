@@ -82,7 +82,7 @@ def test_bad_inputs_are_skipped_with_reasons(tmp_path):
     assert "decompression bomb" in reasons["bomb.png"]
     assert "not an image file type (.txt)" == reasons["readme.txt"]
     assert "inside a class folder" in reasons["nested"]
-    assert "stray file at the top level" in reasons["labels.csv"]
+    assert reasons["labels.csv"] == "stray file at the top level, not in a class folder"
     assert len(dataset) == 4 and dataset.class_names == ["alpha", "beta"]
     notes = " | ".join(dataset.report.notes)
     assert "empty class folder 'empty_class' dropped" in notes
@@ -186,3 +186,35 @@ def test_write_folder_round_trip(tmp_path, fmt):
     assert again.class_names == original.class_names
     tolerance = 0 if fmt == "png" else 40
     assert np.abs(again.images.astype(int) - original.images).max() <= tolerance
+
+
+def test_a_pool_that_cannot_start_falls_back_with_a_note(tmp_path, monkeypatch):
+    import mathdash.loaders.parallel as parallel
+
+    def refuse(*args, **kwargs):
+        raise OSError("process creation not permitted")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", refuse)
+    make_kaggle(tmp_path, {"x": 5})
+    paths = sorted(str(p) for p in (tmp_path / "extracted_images").rglob("*.png"))
+    decoded = decode_files(paths, workers=2, chunk_size=2)
+    assert decoded.ok.all() and len(decoded.images) == 5
+    assert decoded.notes == ["worker processes failed (OSError: process creation not permitted); "
+                             "the rest was decoded in one process"]
+
+
+def test_an_unexpected_decoder_error_costs_one_file(tmp_path, monkeypatch):
+    import mathdash.loaders.parallel as parallel
+
+    real = parallel.decode_file
+
+    def flaky(path):
+        if path.endswith("x_1.png"):
+            raise ValueError("decoder bug")
+        return real(path)
+
+    monkeypatch.setattr(parallel, "decode_file", flaky)
+    make_kaggle(tmp_path, {"x": 3})
+    dataset = load_source(tmp_path / "extracted_images", cache_dir=tmp_path / "c", workers=1)
+    assert len(dataset) == 2
+    assert dataset.report.skipped[0].reason == "cannot decode: ValueError: decoder bug"

@@ -43,8 +43,8 @@ def test_foreign_npz_is_converted(tmp_path):
     assert dataset.images.shape == (3, 45, 45) and dataset.class_names == ["0", "1", "2"]
     assert (dataset.images[:, 0] == 255).all() and dataset.images.min() < 30
     assert dataset.original_size == (28, 28)
-    assert {"white-on-black images inverted to dark ink on white", "images scaled from 28x28 to 45x45"} <= set(
-        dataset.report.notes)
+    assert dataset.report.notes == ["white-on-black images inverted to dark ink on white",
+                                    "images scaled from 28x28 to 45x45"]
 
 
 def test_npz_without_images(tmp_path):
@@ -98,3 +98,8 @@ def test_builtin_sources_are_delegated(monkeypatch):
     assert calls == [("builtin", "symbols"), ("digits",)]
     assert len(symbols) == 6 and len(digits) == 3
     assert symbols.report.source == "builtin:symbols" and symbols.report.loaded == 6
+
+
+def test_empty_source_is_refused():
+    with pytest.raises(DatasetError, match="no source given"):
+        load_source("  ")

@@ -67,11 +67,13 @@ def load_source(
     text = str(source)
     if text.startswith(BUILTIN_PREFIX) or kind.startswith(BUILTIN_PREFIX):
         dataset = _load_builtin(text if text.startswith(BUILTIN_PREFIX) else kind)
+    elif not text.strip():
+        raise DatasetError("no source given: choose a folder or file, or a built-in set")
     else:
         path = Path(source).expanduser()
-        resolved = _resolve_kind(path, kind, trust)
         cache = DatasetCache(cache_dir or default_cache_dir()) if use_cache else None
         try:
+            resolved = _resolve_kind(path, kind, trust)
             dataset = _load_path(path, resolved, cache, workers, progress, cache_dir)
         except OSError as error:
             raise DatasetError(f"cannot read {path}: {error}") from error
@@ -127,7 +129,8 @@ def _load_path(path: Path, kind: str, cache, workers, progress, cache_dir) -> Da
     if kind == "emnist":
         files = find_emnist_files(path)
         prefix = str(files.images[0].parent) + os.sep
-        return fetch(cache, file_key("emnist", files.all_files()), prefix, partial(load_emnist, files, progress))
+        key = file_key("emnist", files.all_files())
+        return fetch(cache, key, prefix, partial(load_emnist, files, progress))
     return fetch(cache, file_key("pickle", [path]), str(path.parent) + os.sep, partial(load_pickle, path))
 
 
@@ -153,7 +156,7 @@ def _file_kind(path: Path) -> str | None:
     if name.endswith(".csv") and is_hasy_csv(path):
         return "hasy"
     if is_image_name(name):
-        raise DatasetError(f"{path.name} is a single image, not a dataset: choose the folder of class folders")
+        raise DatasetError(f"{path.name} is a single image, not a dataset: choose its class folders")
     return _sniff(path)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mathdash.dataset import Dataset, SkippedFile
 from mathdash.errors import DatasetError
-from mathdash.loaders.cache import DatasetCache, file_key
+from mathdash.loaders.cache import DatasetCache, file_key, prune_oldest
 from mathdash.loaders.folder import load_folder
 from mathdash.loaders.images import MAX_FILE_BYTES
 from mathdash.loaders.parallel import Progress
@@ -24,6 +24,7 @@ from mathdash.loaders.parallel import Progress
 MAX_ARCHIVE_BYTES = 2 * 2**30  # the zip file itself
 MAX_EXTRACTED_BYTES = 4 * 2**30  # everything it holds, uncompressed (the Kaggle set needs ~0.6 GB)
 MAX_ENTRIES = 1_000_000
+KEEP_EXTRACTED = 3  # extracted archives kept on disk; older ones are deleted
 _COPY_BLOCK = 1 << 20
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -61,11 +62,7 @@ def extract_zip(
         skipped = []
         for info in infos:
             name = _entry_name(info)
-            reason = _unsafe_reason(name, info, target)
-            if reason is None and not info.is_dir():
-                reason = _extract_entry(archive, info, target / name)
-            elif reason is None:
-                (target / name).mkdir(parents=True, exist_ok=True)
+            reason = _unsafe_reason(name, info, target) or _extract_entry(archive, info, target / name)
             if reason is not None:
                 skipped.append(SkippedFile(f"{src}/{name}", reason))
     return skipped
@@ -90,10 +87,14 @@ def load_zip(
     size = path.stat().st_size
     if size > MAX_ARCHIVE_BYTES:
         raise DatasetError(
-            f"{path.name} is {size / 2**30:.1f} GB; archives over {MAX_ARCHIVE_BYTES / 2**30:.0f} GB are refused"
+            f"{path.name} is {size / 2**30:.1f} GB; "
+            f"archives over {MAX_ARCHIVE_BYTES / 2**30:.0f} GB are refused"
         )
     target = extract_root / file_key("zip", [path])
     skipped = _extract_once(path, target)
+    others = [folder for folder in extract_root.iterdir()
+              if folder.is_dir() and not folder.name.startswith(".") and folder != target]
+    prune_oldest(others, KEEP_EXTRACTED - 1)
     note = f"{path.name} extracted to {target}"
     dataset = load_folder(target, cache, workers, progress, skipped=skipped, notes=[note])
     dataset.name = path.stem
@@ -154,15 +155,23 @@ def _unsafe_reason(name: str, info: zipfile.ZipInfo, target: Path) -> str | None
     if not (target / name).resolve().is_relative_to(target):
         return "path leads outside the extraction folder: not extracted"
     if info.file_size > MAX_FILE_BYTES:
-        return f"entry is {info.file_size / 2**20:.0f} MB, over the {MAX_FILE_BYTES // 2**20} MB per-file limit"
+        limit = MAX_FILE_BYTES // 2**20
+        return f"entry is {info.file_size / 2**20:.0f} MB, over the {limit} MB per-file limit"
     return None
 
 
 def _extract_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> str | None:
-    """Copy one entry to ``dest``, never more bytes than it declares; returns a reason on failure."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    """Create a folder entry, or copy a file entry to ``dest`` (never more bytes than it declares).
+
+    Returns:
+        None on success, else the reason the entry was skipped.
+    """
     written = 0
     try:
+        if info.is_dir():
+            dest.mkdir(parents=True, exist_ok=True)
+            return None
+        dest.parent.mkdir(parents=True, exist_ok=True)
         with archive.open(info) as source, open(dest, "wb") as out:
             while block := source.read(_COPY_BLOCK):
                 written += len(block)
@@ -170,6 +179,7 @@ def _extract_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) 
                     raise ValueError("entry holds more data than its header declares")
                 out.write(block)
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, ValueError, OSError) as error:
-        dest.unlink(missing_ok=True)
-        return f"corrupt entry: {error}"
+        if dest.is_file():
+            dest.unlink()
+        return f"could not be extracted: {error}"
     return None

@@ -51,6 +51,7 @@ def dataset_from_files(
         DatasetError: when not one file could be decoded.
     """
     decoded = decode_files(paths, workers=workers, progress=progress)
+    report.notes.extend(decoded.notes)
     for path, reason in zip(paths, decoded.reasons):
         if reason:
             report.skip(path, reason)
@@ -64,11 +65,12 @@ def dataset_from_files(
     sizes = decoded.sizes[keep]
     _note_conversions(sizes, int(decoded.inverted[keep].sum()), report)
     report.loaded = int(keep.size)
+    everything = keep.size == len(paths)  # the usual case: skip a copy of the whole array
     return Dataset(
-        images=decoded.images[keep],
+        images=decoded.images if everything else decoded.images[keep],
         labels=labels,
         class_names=class_names,
-        sources=[paths[i] for i in keep],
+        sources=list(paths) if everything else [paths[i] for i in keep],
         name=name,
         original_size=_most_common_size(sizes),
         report=report,

@@ -16,11 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from mathdash.dataset import Dataset, LoadReport, SkippedFile
+from mathdash.errors import DatasetError
 
 CACHE_ENV = "MATHDASH_CACHE_DIR"
 LOADER_VERSION = 1  # bump when decoding changes, so old cached pixels are never reused
 KEEP_ENTRIES = 6  # most recently used datasets kept; older ones are deleted
 _SEP = "\0"  # cannot occur in a path, so it separates file names unambiguously
+_KEY_LENGTH = 32
 
 
 def default_cache_dir() -> Path:
@@ -43,7 +45,7 @@ def content_key(kind: str, names: Sequence[str], sizes: Iterable[int], mtimes: I
     digest.update(_SEP.join(names).encode("utf-8", "surrogateescape"))
     digest.update(np.fromiter(sizes, dtype=np.int64, count=len(names)).tobytes())
     digest.update(np.fromiter(mtimes, dtype=np.int64, count=len(names)).tobytes())
-    return digest.hexdigest()[:32]
+    return digest.hexdigest()[:_KEY_LENGTH]
 
 
 def file_key(kind: str, paths: Sequence[Path]) -> str:
@@ -96,10 +98,13 @@ class DatasetCache:
         sources = relative.split(_SEP) if len(labels) else []
         if meta["relative"]:
             sources = [prefix + source for source in sources]
-        os.utime(entry)  # mark as recently used
-        report = _report_from_dict(meta["report"])
-        return Dataset(images, labels, list(meta["class_names"]), sources, name=meta["name"],
-                       original_size=tuple(meta["original_size"]), extras=extras, report=report)
+        try:
+            os.utime(entry)  # mark as recently used, so pruning keeps it
+            return Dataset(images, labels, list(meta["class_names"]), sources, name=meta["name"],
+                           original_size=tuple(meta["original_size"]), extras=extras,
+                           report=_report_from_dict(meta["report"]))
+        except (OSError, DatasetError):
+            return None  # a read-only cache still serves; an inconsistent entry is rebuilt
 
     def save(self, key: str, dataset: Dataset, prefix: str) -> None:
         """Store a dataset atomically (written aside, then renamed); raises OSError on failure."""
@@ -117,10 +122,19 @@ class DatasetCache:
         self._prune()
 
     def _prune(self) -> None:
-        entries = [path for path in self.root.iterdir() if path.is_dir() and not path.name.startswith(".")]
-        entries.sort(key=lambda path: path.stat().st_mtime, reverse=True)
-        for stale in entries[KEEP_ENTRIES:]:
-            shutil.rmtree(stale, ignore_errors=True)
+        prune_oldest([path for path in self.root.iterdir() if _is_key(path.name)], KEEP_ENTRIES)
+
+
+def prune_oldest(entries: list[Path], keep: int) -> None:
+    """Delete all but the ``keep`` most recently modified folders (and their ``.json`` records)."""
+    entries = sorted(entries, key=lambda path: path.stat().st_mtime, reverse=True)
+    for stale in entries[keep:]:
+        shutil.rmtree(stale, ignore_errors=True)
+        stale.with_name(stale.name + ".json").unlink(missing_ok=True)
+
+
+def _is_key(name: str) -> bool:
+    return len(name) == _KEY_LENGTH and all(c in "0123456789abcdef" for c in name)
 
 
 def _write_entry(folder: Path, dataset: Dataset, prefix: str) -> None:

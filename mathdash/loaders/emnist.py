@@ -7,13 +7,14 @@ EMNIST stores each image transposed and as white ink on black; both are undone h
 from __future__ import annotations
 
 import gzip
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from mathdash.dataset import PAPER, Dataset, LoadReport
+from mathdash.dataset import IMAGE_SIZE, PAPER, Dataset, LoadReport
 from mathdash.errors import DatasetError
 from mathdash.loaders.parallel import Progress
 from mathdash.loaders.resize import fit_whole, mostly_white_on_black
@@ -51,12 +52,13 @@ def find_emnist_files(path: str | Path) -> EmnistFiles:
         DatasetError: no images file, a missing labels file, or a folder with several splits.
     """
     path = Path(path)
-    images = [path] if path.is_file() else sorted(p for p in path.iterdir() if is_idx_images_name(p.name))
+    images = [path] if path.is_file() else _images_files_in(path)
     if not images or not is_idx_images_name(images[0].name):
         raise DatasetError(f"{path} is not an EMNIST/MNIST '*-images-idx3-ubyte[.gz]' file or folder of them")
     splits = sorted({_split_of(p) for p in images})
     if len(splits) > 1:
-        raise DatasetError(f"{path} holds several EMNIST splits ({', '.join(splits)}): choose one images file")
+        found = ", ".join(splits)
+        raise DatasetError(f"{path} holds several EMNIST splits ({found}): choose one images file")
     images.sort(key=lambda p: ("test" in p.name, p.name))  # train first
     labels = [_labels_file(p) for p in images]
     mapping = images[0].with_name(f"{splits[0]}-mapping.txt") if splits[0] else None
@@ -117,7 +119,7 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
             if found != magic:
                 raise DatasetError(f"{path.name}: idx magic number {found}, expected {magic}")
             dims = [int.from_bytes(handle.read(4), "big") for _ in range(magic & 0xFF)]
-            expected = int(np.prod(dims))
+            expected = math.prod(dims)
             if expected > MAX_IDX_BYTES:
                 raise DatasetError(f"{path.name}: header declares {expected:,} bytes, over the limit")
             data = handle.read(expected)
@@ -126,6 +128,12 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
     if len(data) != expected:
         raise DatasetError(f"{path.name} is truncated: {len(data):,} of {expected:,} bytes")
     return np.frombuffer(data, dtype=np.uint8).reshape(dims)
+
+
+def _images_files_in(folder: Path) -> list[Path]:
+    """Images files in a folder; where both ``x`` and ``x.gz`` exist, the plain one."""
+    found = {p.name: p for p in folder.iterdir() if p.is_file() and is_idx_images_name(p.name)}
+    return sorted(p for name, p in found.items() if not (name.endswith(".gz") and name[:-3] in found))
 
 
 def _split_of(images_file: Path) -> str:
@@ -154,11 +162,10 @@ def _orient(pixels: np.ndarray, split: str, report: LoadReport) -> np.ndarray:
 def _class_names(mapping: Path | None, labels: np.ndarray, report: LoadReport):
     """(class names, labels renumbered 0..K-1, mask of samples whose label has a name)."""
     names = _read_mapping(mapping, report) if mapping else _default_names(labels, report)
-    used = sorted(label for label in set(labels.tolist()) if label in names)
-    index = {label: i for i, label in enumerate(used)}
+    used = np.array([label for label in np.unique(labels).tolist() if label in names], dtype=np.int64)
     keep = np.isin(labels, used)
-    renumbered = np.array([index[label] for label in labels[keep].tolist()], dtype=np.int64)
-    return [names[label] for label in used], renumbered, keep
+    renumbered = np.searchsorted(used, labels[keep]).astype(np.int64)
+    return [names[label] for label in used.tolist()], renumbered, keep
 
 
 def _read_mapping(mapping: Path, report: LoadReport) -> dict[int, str]:
@@ -167,7 +174,7 @@ def _read_mapping(mapping: Path, report: LoadReport) -> dict[int, str]:
     merged = False
     for line in mapping.read_text(encoding="ascii", errors="replace").splitlines():
         fields = line.split()
-        if len(fields) >= 2 and all(field.isdigit() for field in fields):
+        if len(fields) >= 2 and all(field.isdigit() for field in fields) and int(fields[1]) <= 0x10FFFF:
             names[int(fields[0])] = name_from_char(chr(int(fields[1])))
             merged = merged or len(fields) > 2
     if merged:
@@ -184,7 +191,7 @@ def _default_names(labels: np.ndarray, report: LoadReport) -> dict[int, str]:
 
 
 def _enlarge(pixels: np.ndarray, progress: Progress | None) -> np.ndarray:
-    out = np.empty((len(pixels), 45, 45), dtype=np.uint8)
+    out = np.empty((len(pixels), IMAGE_SIZE, IMAGE_SIZE), dtype=np.uint8)
     for start in range(0, len(pixels), _RESIZE_CHUNK):
         out[start:start + _RESIZE_CHUNK] = fit_whole(pixels[start:start + _RESIZE_CHUNK])
         if progress is not None:

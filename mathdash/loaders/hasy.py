@@ -66,7 +66,8 @@ def load_hasy(
     key = content_key("hasy", names, [stat.st_size, *sizes], [stat.st_mtime_ns, *mtimes])
     report.notes.append("LaTeX labels mapped to catalogue class names")
     name = csv_path.parent.name or "hasy"
-    return fetch(cache, key, prefix, partial(dataset_from_files, paths, classes, name, report, workers, progress))
+    build = partial(dataset_from_files, paths, classes, name, report, workers, progress)
+    return fetch(cache, key, prefix, build)
 
 
 def _read_rows(csv_path: Path, report: LoadReport) -> tuple[list[str], list[str]]:

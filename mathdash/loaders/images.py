@@ -21,6 +21,7 @@ from mathdash.loaders.resize import fit_whole, is_white_on_black
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
 )
+_IMAGE_SUFFIXES = tuple(IMAGE_EXTENSIONS)
 MAX_PIXELS = 4096 * 4096  # larger images are refused as possible decompression bombs
 MAX_FILE_BYTES = 64 * 2**20  # no symbol image needs more; bigger files are refused unread
 
@@ -47,7 +48,7 @@ class DecodedImage(NamedTuple):
 
 def is_image_name(name: str) -> bool:
     """True when a file name has one of the image extensions the loaders read."""
-    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+    return name.lower().endswith(_IMAGE_SUFFIXES)
 
 
 def decode_file(path: str) -> DecodedImage:
@@ -64,11 +65,11 @@ def decode_file(path: str) -> DecodedImage:
     """
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
+                raise UnreadableImage(f"file is over {MAX_FILE_BYTES // 2**20} MB")
+            data = handle.read()
     except OSError as error:
         raise UnreadableImage(f"cannot read file: {error.strerror or error}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise UnreadableImage(f"file is over {MAX_FILE_BYTES // 2**20} MB")
     return decode_bytes(data)
 
 
@@ -112,9 +113,11 @@ def _decode_jpeg_fast(data: bytes) -> np.ndarray | None:
     height, width, components = header
     if components not in (1, 3) or not 0 < height * width <= MAX_PIXELS:
         return None
-    if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+    if not (data.endswith(b"\xff\xd9") or data.rstrip(b"\x00").endswith(b"\xff\xd9")):
         return None  # no end-of-image marker: probably truncated, let Pillow say so
-    gray = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    # the stored pixels, like Pillow gives them: no rotation by an EXIF orientation tag
+    flags = cv2.IMREAD_GRAYSCALE | cv2.IMREAD_IGNORE_ORIENTATION
+    gray = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     if gray is None or gray.shape != (height, width):
         return None
     return gray
@@ -176,7 +179,7 @@ def _to_gray(image: Image.Image) -> np.ndarray:
     mode = image.mode
     if mode.startswith("I") or mode == "F":
         return _wide_to_uint8(np.asarray(image))
-    if "A" in mode or "a" in mode or "transparency" in image.info:
+    if image.has_transparency_data:
         rgba = image.convert("RGBA")
         paper = Image.new("RGBA", rgba.size, (PAPER, PAPER, PAPER, 255))
         return np.asarray(Image.alpha_composite(paper, rgba).convert("L"))

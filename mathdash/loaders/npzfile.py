@@ -79,7 +79,10 @@ def load_npz(path: str | Path) -> Dataset:
     labels = np.asarray(arrays["labels"]).reshape(-1).astype(np.int64)
     count = int(labels.max()) + 1 if labels.size else 0
     class_names = [str(c) for c in arrays.get("class_names", np.arange(count))]
-    sources = [str(s) for s in arrays["sources"]] if "sources" in arrays else [f"{path}#{i}" for i in range(len(labels))]
+    if "sources" in arrays:
+        sources = [str(source) for source in arrays["sources"]]
+    else:
+        sources = [f"{path}#{i}" for i in range(len(labels))]
     extras = {key[len(_EXTRA):]: value for key, value in arrays.items() if key.startswith(_EXTRA)}
     name = str(arrays["name"]) if "name" in arrays else path.stem
     if "original_size" in arrays:

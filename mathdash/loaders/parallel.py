@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +33,7 @@ class DecodedFiles:
         reasons: N strings, empty where ok, else why the file was skipped.
         sizes: int32 array (N, 2), original (height, width); (0, 0) where decoding failed.
         inverted: bool array (N,), True where a white-on-black image was inverted.
+        notes: facts for the load report (e.g. the worker pool failed and this process took over).
     """
 
     images: np.ndarray
@@ -40,6 +41,7 @@ class DecodedFiles:
     reasons: list[str]
     sizes: np.ndarray
     inverted: np.ndarray
+    notes: list[str] = field(default_factory=list)
 
 
 def default_workers() -> int:
@@ -95,6 +97,9 @@ def decode_chunk(paths: list[str]) -> tuple[np.ndarray, list[str], np.ndarray, n
         except UnreadableImage as error:
             reasons[i] = str(error)
             continue
+        except Exception as error:  # noqa: BLE001 - a decoder bug must cost one file, not the load
+            reasons[i] = f"cannot decode: {type(error).__name__}: {error}"
+            continue
         images[i], sizes[i], inverted[i] = decoded.pixels, decoded.original_size, decoded.inverted
     return images, reasons, sizes, inverted
 
@@ -110,8 +115,10 @@ def _decode_in_pool(chunks, workers: int, collector: _Collector) -> list[tuple[i
             for future in as_completed(futures):
                 collector.store(futures[future], future.result())
                 done.add(futures[future])
-    except (BrokenProcessPool, OSError):
-        pass  # e.g. no permission to start processes: the caller decodes the rest here
+    except (BrokenProcessPool, OSError) as error:  # e.g. processes may not be started here
+        collector.result.notes.append(
+            f"worker processes failed ({type(error).__name__}: {error}); the rest was decoded in one process"
+        )
     return [(start, chunk) for start, chunk in chunks if start not in done]
 
 

@@ -86,7 +86,7 @@ def _as_label_vector(labels: np.ndarray, count: int, name: str, report: LoadRepo
         labels = labels.argmax(axis=1)
     labels = labels.reshape(-1)
     if labels.shape != (count,) or not (np.issubdtype(labels.dtype, np.integer) or _integral(labels)):
-        raise DatasetError(f"{name}: expected {count} integer labels, got shape {labels.shape} {labels.dtype}")
+        raise DatasetError(f"{name}: expected {count} integer labels, got {labels.shape} {labels.dtype}")
     labels = labels.astype(np.int64)
     if labels.size and labels.min() < 0:
         raise DatasetError(f"{name}: negative labels")
