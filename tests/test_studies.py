@@ -1,0 +1,94 @@
+"""The three studies: sampling, their planned runs and tags, and one study end to end from the CLI."""
+
+import numpy as np
+import pytest
+
+from mathdash import studies
+from mathdash.errors import ConfigError
+from mathdash.train import TrainConfig
+from test_tuning import tiny_dataset
+
+
+def test_sample_fraction_keeps_a_share_of_every_class():
+    dataset = tiny_dataset(per_class=10)
+    sample = studies.sample_fraction(dataset, 0.25, seed=3)
+    assert list(sample.class_counts().values()) == [3, 3, 3]  # ceil(0.25 * 10)
+    again = studies.sample_fraction(dataset, 0.25, seed=3)
+    assert sample.sources == again.sources
+    assert sample.sources == sorted(sample.sources, key=dataset.sources.index)  # original order
+    with pytest.raises(ConfigError):
+        studies.sample_fraction(dataset, 0.0)
+
+
+def test_limit_per_class_caps_large_classes_only():
+    dataset = tiny_dataset(per_class=10)
+    small = dataset.subset(np.flatnonzero((dataset.labels != 2) | (np.arange(len(dataset)) % 10 < 4)))
+    limited = studies.limit_per_class(small, 6)
+    assert list(limited.class_counts().values()) == [6, 6, 4]
+    with pytest.raises(ConfigError):
+        studies.limit_per_class(dataset, 0)
+
+
+def test_study_tags_name_the_study_variant_and_augmentation():
+    assert studies.study_tags("data_size", "25%", True) == ("study=data_size", "variant=25%", "augmented=true")
+
+
+def test_duplicates_study_plans_naive_deduplicated_and_balanced_runs():
+    dataset = tiny_dataset()
+    plan = studies.plan_study("duplicates", dataset, TrainConfig(model="cnn"))
+    assert [(p.variant, p.augmented) for p in plan] == [
+        ("naive split", False), ("deduplicated", False), ("deduplicated + balanced", True)]
+    naive, dedup, balanced = plan
+    assert naive.dataset is dataset and naive.changes == {"dedup": False, "split_by_group": False}
+    assert "group" in dedup.dataset.extras and len(dedup.dataset) < len(dataset)  # near-duplicates gone
+    assert balanced.changes["balance"] == "median"
+
+
+def test_data_size_study_plans_three_sizes_with_and_without_augmentation():
+    plan = studies.plan_study("data_size", tiny_dataset(), TrainConfig(model="cnn"))
+    assert [p.variant for p in plan] == ["25%", "25%", "50%", "50%", "100%", "100%"]
+    assert [p.changes["augment"] for p in plan[:2]] == [None, studies.TRAIN_AUGMENT]
+    sizes = [len(p.dataset) for p in plan[::2]]
+    assert sizes[0] < sizes[1] < sizes[2]
+
+
+def test_architectures_study_keeps_the_tuned_cnn_arguments():
+    base = TrainConfig(model="cnn", model_params={"blocks": 2, "filters": 8})
+    plan = studies.plan_study("architectures", tiny_dataset(), base)
+    models = [(p.changes["model"], p.augmented) for p in plan]
+    assert models == [(m, a) for m in studies.ARCHITECTURES for a in (False, True)]
+    assert plan[0].changes["model_params"] == {"blocks": 2, "filters": 8}
+    assert plan[2].changes["model_params"] == {}
+
+
+@pytest.mark.parametrize("arguments", [{"name": "everything"}, {"name": "duplicates", "epochs": 0},
+                                       {"name": "duplicates", "fraction": 1.5}])
+def test_run_study_rejects_bad_arguments(arguments):
+    with pytest.raises(ConfigError):
+        studies.run_study(dataset=tiny_dataset(per_class=4), **arguments)
+
+
+@pytest.mark.slow
+def test_duplicates_study_from_the_command_line_saves_tagged_runs(tmp_path, capsys):
+    from mathdash.cli import main
+    from mathdash.loaders import save_npz
+    from mathdash.runs import RunStore
+
+    data = save_npz(tiny_dataset(), tmp_path / "tiny.npz")
+    status = main(["study", "duplicates", "--data", str(data), "--epochs", "2", "--batch-size", "16",
+                   "--runs-dir", str(tmp_path / "runs")])
+    assert status == 0
+    store = RunStore(tmp_path / "runs", default_dir=None)
+    runs = [store.load(summary.id) for summary in store.list_runs()]
+    tags = sorted(tuple(run.config["tags"]) for run in runs)
+    assert tags == sorted(studies.study_tags("duplicates", variant, augmented) for variant, augmented in
+                          [("naive split", False), ("deduplicated", False), ("deduplicated + balanced", True)])
+    for run in runs:
+        assert 0 <= run.metrics["accuracy"] <= 1 and run.metrics["test_size"] > 0
+        assert set(run.metrics["per_class"]) == {"-", "1", "0"}
+        assert run.config["epochs"] == 2 and len(run.history) <= 2
+    naive = next(run for run in runs if "variant=naive split" in run.config["tags"])
+    assert naive.config["dedup"] is False and naive.config["split_by_group"] is False
+    assert naive.metrics["data_images"] == 90  # nothing removed
+    printed = capsys.readouterr().out
+    assert "deduplicated + balanced" in printed and "naive split" in printed
