@@ -42,7 +42,7 @@ def class_chart_ui(dataset: Dataset) -> None:
     log_scale = st.toggle("Log scale", key="ds_log_scale", value=False)
     figure = px.bar(table, x="class", y="images", log_y=log_scale, height=380)
     figure.update_layout(xaxis_title=None, xaxis_tickangle=-60, margin=dict(t=10, b=10))
-    st.plotly_chart(figure, use_container_width=True, key="ds_class_chart")
+    st.plotly_chart(figure, width="stretch", key="ds_class_chart")
 
 
 def samples_ui(dataset: Dataset) -> None:
@@ -72,7 +72,7 @@ def report_ui(dataset: Dataset) -> None:
         st.write(f"- {note}")
     if report.skipped:
         st.dataframe(pd.DataFrame([{"file": s.path, "reason": s.reason} for s in report.skipped]),
-                     key="ds_skipped", use_container_width=True)
+                     key="ds_skipped", width="stretch")
     elif not report.notes:
         st.write("Every file loaded.")
 
