@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -66,13 +67,16 @@ def _measure(root: Path, count: int, workers: int, cache: Path) -> None:
     print(f"folder: {root} ({len(listing.names):,} files in {len(set(listing.classes))} classes); "
           f"listing with sizes and mtimes: {listed:.2f} s")
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     first = load_source(root, cache_dir=cache, workers=workers)
-    first_s = time.perf_counter() - started
+    first_s, cpu_s = time.perf_counter() - started, _cpu_seconds() - cpu_started
     rate = len(first) / first_s
     print(f"first load ({workers} workers, cache empty, files in the OS cache): {len(first):,} images "
           f"in {first_s:.2f} s = {rate:,.0f} images/s "
           f"(goal {GOAL_IMAGES_PER_S:,}/s: {rate / GOAL_IMAGES_PER_S:.2f}x)")
+    per_image = cpu_s / len(first)
+    print(f"  CPU time, this process and its workers: {per_image * 1e6:.0f} us per image, i.e. at most "
+          f"{workers / per_image:,.0f} images/s on {workers} otherwise idle cores")
     if first.report.skipped:
         print(f"  skipped {len(first.report.skipped)} files, e.g. {first.report.skipped[0]}")
 
@@ -85,6 +89,12 @@ def _measure(root: Path, count: int, workers: int, cache: Path) -> None:
           f"{GOAL_RELOAD_S / reload_s:.2f}x headroom)")
     if count != KAGGLE_FILES:
         print(f"note: {count:,} files; the goals are set for {KAGGLE_FILES:,} (run without --small)")
+
+
+def _cpu_seconds() -> float:
+    """User and system CPU seconds of this process and of its finished child processes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def ensure_folder(root: Path, count: int, mode: str) -> None:

@@ -168,11 +168,13 @@ def test_process_pool_gives_the_same_result_as_one_process(tmp_path):
     paths = sorted(str(p) for p in (tmp_path / "extracted_images").rglob("*.png"))
     paths.insert(5, str(tmp_path / "missing.png"))
     calls = []
-    pooled = decode_files(paths, workers=2, chunk_size=4, progress=lambda *a: calls.append(a))
+    pooled = decode_files(paths, workers=2, chunk_size=10, parallel_from=0,
+                          progress=lambda *a: calls.append(a))
     alone = decode_files(paths, workers=1)
     np.testing.assert_array_equal(pooled.images, alone.images)
     assert pooled.reasons == alone.reasons and pooled.reasons[5].startswith("cannot read")
-    assert pooled.ok.sum() == 17 and len(calls) == 5 and calls[-1][:2] == (18, 18)
+    # 18 files for 2 workers: chunks of ceil(18 / 8) = 3 files, so 6 progress calls
+    assert pooled.ok.sum() == 17 and len(calls) == 6 and calls[-1][:2] == (18, 18)
 
 
 @pytest.mark.parametrize("fmt", ["png", "jpg"])
@@ -197,7 +199,7 @@ def test_a_pool_that_cannot_start_falls_back_with_a_note(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", refuse)
     make_kaggle(tmp_path, {"x": 5})
     paths = sorted(str(p) for p in (tmp_path / "extracted_images").rglob("*.png"))
-    decoded = decode_files(paths, workers=2, chunk_size=2)
+    decoded = decode_files(paths, workers=2, chunk_size=2, parallel_from=0)
     assert decoded.ok.all() and len(decoded.images) == 5
     assert decoded.notes == ["worker processes failed (OSError: process creation not permitted); "
                              "the rest was decoded in one process"]

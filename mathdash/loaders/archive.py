@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -106,17 +107,22 @@ def _extract_once(path: Path, target: Path) -> list[SkippedFile]:
     record = target.with_name(target.name + ".json")
     if target.is_dir() and record.is_file():
         return [SkippedFile(**item) for item in json.loads(record.read_text(encoding="utf-8"))]
-    partial = target.with_name(f".partial-{target.name}-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
+    shutil.rmtree(target, ignore_errors=True)  # an extraction without its record is incomplete
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".partial-{target.name}-"))
     try:
         skipped = extract_zip(path, partial)
+        items = [{"path": s.path, "reason": s.reason} for s in skipped]
+        record.write_text(json.dumps(items, ensure_ascii=True), encoding="utf-8")
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    shutil.rmtree(target, ignore_errors=True)
-    os.rename(partial, target)
-    items = [{"path": s.path, "reason": s.reason} for s in skipped]
-    record.write_text(json.dumps(items, ensure_ascii=True), encoding="utf-8")
+    try:
+        os.rename(partial, target)
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)
+        if not target.is_dir():  # else a concurrent load finished the same extraction first
+            raise
     return skipped
 
 

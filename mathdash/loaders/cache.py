@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -109,9 +110,7 @@ class DatasetCache:
     def save(self, key: str, dataset: Dataset, prefix: str) -> None:
         """Store a dataset atomically (written aside, then renamed); raises OSError on failure."""
         self.root.mkdir(parents=True, exist_ok=True)
-        temporary = self.root / f".partial-{key}-{os.getpid()}"
-        shutil.rmtree(temporary, ignore_errors=True)
-        temporary.mkdir()
+        temporary = Path(tempfile.mkdtemp(dir=self.root, prefix=f".partial-{key}-"))
         try:
             _write_entry(temporary, dataset, prefix)
             os.rename(temporary, self.root / key)

@@ -6,6 +6,7 @@ chunks go to every core and the progress callback hears about each finished chun
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -18,7 +19,9 @@ import numpy as np
 from mathdash.dataset import IMAGE_SIZE, PAPER
 from mathdash.loaders.images import UnreadableImage, decode_file
 
-CHUNK_SIZE = 4000  # files per task: large enough to amortise pickling, small enough for progress
+CHUNK_SIZE = 4000  # most files per task: amortises pickling, still reports progress often
+PARALLEL_FROM = 20_000  # fewer files decode faster here than worker start-up (~0.5 s) would allow
+_CHUNKS_PER_WORKER = 4  # at least this many tasks per worker, so none idles at the end
 
 Progress = Callable[[int, int, str], None]
 
@@ -57,6 +60,7 @@ def decode_files(
     workers: int | None = None,
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
+    parallel_from: int = PARALLEL_FROM,
 ) -> DecodedFiles:
     """Decode image files into 45x45 dataset images, in parallel when there is more than a chunk.
 
@@ -64,17 +68,20 @@ def decode_files(
         paths: files to decode.
         workers: worker processes; None for every available core, 1 to stay in this process.
         progress: called as ``progress(done, total, message)`` after each chunk.
-        chunk_size: files per task.
+        chunk_size: most files per task.
+        parallel_from: fewer files than this are decoded in this process.
 
     Returns:
         ``DecodedFiles`` aligned with ``paths``; one bad file never stops the others.
     """
-    collector = _Collector(len(paths), progress)
-    chunks = [(start, list(paths[start:start + chunk_size])) for start in range(0, len(paths), chunk_size)]
+    total = len(paths)
+    collector = _Collector(total, progress)
     workers = default_workers() if workers is None else max(1, workers)
-    pending = chunks
-    if workers > 1 and len(chunks) > 1 and not multiprocessing.current_process().daemon:
-        pending = _decode_in_pool(chunks, workers, collector)
+    parallel = workers > 1 and total >= parallel_from and not multiprocessing.current_process().daemon
+    if parallel:
+        chunk_size = max(1, min(chunk_size, math.ceil(total / (workers * _CHUNKS_PER_WORKER))))
+    chunks = [(start, list(paths[start:start + chunk_size])) for start in range(0, total, chunk_size)]
+    pending = _decode_in_pool(chunks, workers, collector) if parallel else chunks
     for start, chunk in pending:  # the whole job, or what a broken pool left undone
         collector.store(start, decode_chunk(chunk))
     return collector.result
