@@ -98,6 +98,7 @@ def _path_ui() -> None:
         st.warning("A pickle can run code when it is opened. Load only a file you made or trust.")
         if not st.checkbox("I trust this file", key="data_trust_pickle"):
             return
+        kind = "pickle"  # the user vouched for it: the loader may unpickle
     if st.button("Load", key="data_load", disabled=not path):
         if not Path(path).exists():
             st.error(f"No such file or folder: {path}")
