@@ -1,6 +1,164 @@
-"""compare page: being built."""
+"""Compare page: saved runs side by side: accuracy with/without augmentation, per-class F1, confusions.
 
+Everything is read from the runs' saved files (no model is loaded), so the page is instant after a
+restart. The three studies start here too, as jobs in the process-wide ``MANAGER``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
+from mathdash import compare, studies, tuning
+from mathdash.errors import MathDashError
+from mathdash.jobs import MANAGER, JobBusy
+from mathdash.runs import Run, RunStore
+from ui.data import current_dataset, current_source
+from ui.jobs import live_job_panel
+
+DEFAULT_SHOWN = 8
+_STUDY_TITLES = {
+    "duplicates": "Duplicates: naive split vs deduplicated vs deduplicated + balanced",
+    "data_size": "Data size: 25%, 50%, 100%, with and without augmentation",
+    "architectures": "Architectures: tuned CNN vs MobileNetV2 vs ResNet50V2, with and without augmentation",
+}
+
+
+def pick_runs_ui(store: RunStore) -> list[Run]:
+    """The run picker (newest first; a study filter preselects its runs); returns the loaded runs."""
+    table = store.table()
+    sound = table[table["broken"] == ""]
+    if sound.empty:
+        st.info("No saved run yet: train one on the Train page or start a study below.")
+        return []
+    loaded = {run_id: _load(store, run_id) for run_id in sound["id"]}
+    loaded = {run_id: run for run_id, run in loaded.items() if run is not None}
+    study_of = {run_id: compare.run_tags(run.config).get("study", "") for run_id, run in loaded.items()}
+    choices = ["newest runs", *sorted({s for s in study_of.values() if s})]
+    focus = st.radio("Start from", choices, horizontal=True, key="compare_focus")
+    default = [i for i in loaded if study_of[i] == focus] if focus != "newest runs" else list(loaded)[:DEFAULT_SHOWN]
+    chosen = st.multiselect("Runs", list(loaded), default=default, key=f"compare_runs_{focus}",
+                            format_func=lambda run_id: f"{run_id} · {compare.run_labels([loaded[run_id]])[0]}")
+    return [loaded[run_id] for run_id in chosen]
+
+
+def _load(store: RunStore, run_id: str) -> Run | None:
+    try:
+        return store.load(run_id)
+    except MathDashError as error:
+        st.warning(f"Run {run_id} cannot be read: {error}")
+        return None
+
+
+def summary_ui(summary: pd.DataFrame) -> None:
+    """One row per run: accuracies, F1 scores, worst class, parameters, the leakage flag."""
+    shown = summary.drop(columns=["search", "created"]).round(4)
+    st.dataframe(shown, key="compare_summary")
+
+
+def leakage_ui(summary: pd.DataFrame) -> None:
+    """A warning naming every run whose validation accuracy sits above its training accuracy."""
+    flagged = summary.index[summary["leakage_flag"]].tolist()
+    if flagged:
+        st.warning("Validation accuracy sits above training accuracy (a sign of leakage, e.g. near-duplicates "
+                   "across the split) in: " + ", ".join(f"**{name}**" for name in flagged))
+    else:
+        st.success("No run shows validation accuracy above its training accuracy.")
+
+
+def accuracy_ui(summary: pd.DataFrame) -> None:
+    """Accuracy bars grouped with/without augmentation, on the test set and on its augmented copy."""
+    st.plotly_chart(compare.accuracy_bars(compare.accuracy_groups(summary)), key="compare_accuracy")
+
+
+def f1_ui(runs: list[Run]) -> pd.DataFrame:
+    """The runs x classes F1 heatmap, optionally sorted worst class first; returns its matrix."""
+    worst_first = st.toggle("Sort classes by the worst F1", key="compare_sort_worst")
+    matrix = compare.f1_matrix(runs, sort_by_worst=worst_first)
+    st.plotly_chart(compare.f1_heatmap(matrix), key="compare_f1")
+    with st.expander("F1 table"):
+        st.dataframe(matrix.round(3), key="compare_f1_table")
+    return matrix
+
+
+def confusion_ui(runs: list[Run], labels: list[str]) -> None:
+    """The confusion matrix and most confused pairs of one chosen run."""
+    index = st.selectbox("Run", range(len(runs)), format_func=labels.__getitem__, key="compare_confusion_run")
+    run = runs[index]
+    table = compare.confusion_table(run)
+    if table.empty:
+        st.caption("This run saved no confusion matrix.")
+        return
+    left, right = st.columns([3, 1])
+    left.plotly_chart(compare.confusion_heatmap(table), key="compare_confusion")
+    right.markdown("**Most confused (true → predicted)**")
+    right.dataframe(compare.confused_pairs_table(run), key="compare_pairs", hide_index=True)
+
+
+def curves_ui(runs: list[Run]) -> None:
+    """Training and validation curves of every chosen run."""
+    metric = st.radio("Curve", ["accuracy", "loss"], horizontal=True, key="compare_curve_metric")
+    curves = compare.learning_curves(runs)
+    if curves.empty:
+        st.caption("These runs saved no history.")
+        return
+    st.plotly_chart(compare.curves_figure(curves, metric), key="compare_curves")
+
+
+def studies_ui() -> None:
+    """Buttons that start each study as a background job on the current dataset."""
+    cols = st.columns(2)
+    epochs = cols[0].number_input("Epochs per run", 1, 100, 10, key="compare_study_epochs")
+    fraction = cols[1].slider("Share of each class used", 0.05, 1.0, 1.0, 0.05, key="compare_study_fraction")
+    running = MANAGER.running()
+    for name, title in _STUDY_TITLES.items():
+        if st.button(title, key=f"compare_study_{name}", disabled=running is not None):
+            _start_study(name, int(epochs), float(fraction))
+    if running is not None:
+        st.caption(f"A {running.kind} job is running; one job runs at a time.")
+
+
+def _start_study(name: str, epochs: int, fraction: float) -> None:
+    dataset = current_dataset()
+    if dataset is None:
+        return
+    try:
+        MANAGER.submit("study", studies.run_study, title=f"{name} study on {current_source().title}",
+                       name=name, dataset=dataset, epochs=epochs, fraction=fraction, cnn_params=_tuned_cnn())
+    except JobBusy as error:
+        st.warning(str(error))
+        return
+    st.rerun()
+
+
+def _tuned_cnn() -> dict | None:
+    """The best CNN of the newest search with a completed trial (the architectures study's CNN)."""
+    for entry in tuning.list_searches(tuning.SEARCH_ROOT):
+        if entry["completed"]:
+            return tuning.best_search_params(entry["path"])
+    return None
+
+
 st.title("Compare")
-st.info("This page is being built.")
+runs = pick_runs_ui(RunStore())
+if runs:
+    summary = compare.summary_table(runs)
+    leakage_ui(summary)
+    summary_ui(summary)
+    st.subheader("Accuracy with and without augmentation")
+    accuracy_ui(summary)
+    st.subheader("F1 per class")
+    f1_ui(runs)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Parameters against accuracy")
+        st.plotly_chart(compare.params_scatter(summary), key="compare_params")
+    with right:
+        st.subheader("Learning curves")
+        curves_ui(runs)
+    st.subheader("Confusion matrix")
+    confusion_ui(runs, summary.index.tolist())
+st.subheader("Studies")
+st.caption("Each study trains several runs on the current dataset and saves them tagged with the study.")
+studies_ui()
+live_job_panel(key="compare_job")

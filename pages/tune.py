@@ -1,6 +1,136 @@
-"""tune page: being built."""
+"""Tune page: start a keras-tuner search over the CNN, watch its trials live, read the best hyperparameters.
 
+The search runs in the process-wide job ``MANAGER``; the trial table is read from the search
+directory, so it needs no TensorFlow and survives a restart. TensorFlow loads only when a search starts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
+from mathdash import tuning
+from mathdash.compare.figures import trial_scores
+from mathdash.errors import MathDashError
+from mathdash.jobs import MANAGER, JobBusy
+from ui.data import current_dataset, current_source
+from ui.jobs import live_job_panel
+
+LIVE_REFRESH_S = 2.0
+_ALGORITHM_NAMES = {"random": "Random search", "hyperband": "Hyperband", "bayesian": "Bayesian optimisation"}
+
+
+def settings_ui() -> tuning.TuneConfig | None:
+    """The search controls; returns the config they describe (None, with the reason, when invalid)."""
+    cols = st.columns(4)
+    algorithm = cols[0].selectbox("Algorithm", list(_ALGORITHM_NAMES), format_func=_ALGORITHM_NAMES.get,
+                                  key="tune_algorithm")
+    max_trials = cols[1].number_input("Max trials", 1, 500, 10, key="tune_max_trials",
+                                      help="Hyperband also stops when its brackets are done.")
+    epochs = cols[2].number_input("Epochs per trial", 1, 100, 5, key="tune_epochs")
+    name = cols[3].text_input("Search name", "cnn-search", key="tune_name",
+                              help="Its directory under artifacts/searches; the same name resumes the search.")
+    with st.expander("More settings"):
+        more = st.columns(4)
+        executions = more[0].number_input("Executions per trial", 1, 5, 1, key="tune_executions")
+        batch_size = more[1].select_slider("Batch size", [32, 64, 128, 256], 64, key="tune_batch")
+        seed = more[2].number_input("Seed", 0, 10_000, 0, key="tune_seed")
+        save_best = more[3].checkbox("Save the best trial as a run", True, key="tune_save_best")
+    try:
+        return tuning.TuneConfig(
+            algorithm=algorithm, max_trials=int(max_trials), epochs=int(epochs), executions=int(executions),
+            seed=int(seed), name=name.strip(), batch_size=int(batch_size), save_best=save_best,
+        )
+    except MathDashError as error:
+        st.error(str(error))
+        return None
+
+
+def start_ui(config: tuning.TuneConfig | None, search_root: Path) -> None:
+    """The start button (resumes a search of that name); disabled while any job runs."""
+    existing = {entry["name"]: entry for entry in tuning.list_searches(search_root)}
+    if config is not None and config.name in existing:
+        entry = existing[config.name]
+        st.caption(f"A search named `{config.name}` exists ({entry['completed']} of {entry['trials']} trials "
+                   "done): starting resumes it.")
+    running = MANAGER.running()
+    if running is not None:
+        st.info(f"A {running.kind} job is running ({running.title}); one job runs at a time.")
+    if st.button("Start search", key="tune_start", type="primary", disabled=config is None or running is not None):
+        _start(config, search_root)
+
+
+def _start(config: tuning.TuneConfig, search_root: Path) -> None:
+    dataset = current_dataset()
+    if dataset is None:
+        return
+    title = f"{_ALGORITHM_NAMES[config.algorithm]} `{config.name}` on {current_source().title}"
+    try:
+        MANAGER.submit("tune", tuning.run_search, title=title, dataset=dataset, config=config,
+                       search_root=search_root)
+    except JobBusy as error:
+        st.warning(str(error))
+        return
+    st.session_state["tune_show"] = config.name
+    st.rerun()
+
+
+def searches_ui(search_root: Path) -> str | None:
+    """The existing searches and the one to show (the running search, else the newest)."""
+    searches = tuning.list_searches(search_root)
+    if not searches:
+        st.info("No search yet: start one above.")
+        return None
+    table = pd.DataFrame(searches).drop(columns=["path", "changed"])
+    st.dataframe(table, key="tune_searches", hide_index=True)
+    names = [entry["name"] for entry in searches]
+    if st.session_state.get("tune_show") not in names:
+        st.session_state["tune_show"] = names[0]
+    return st.selectbox("Show search", names, key="tune_show")
+
+
+def trials_ui(search_dir: Path, live: bool) -> None:
+    """The trial table, the score-by-trial plot and the best hyperparameters; re-read while live."""
+
+    @st.fragment(run_every=LIVE_REFRESH_S if live else None)
+    def panel() -> None:
+        trials = tuning.trial_table(search_dir)
+        if trials.empty:
+            st.caption("No trial has started yet.")
+            return
+        left, right = st.columns([3, 2])
+        left.dataframe(trials, key="tune_trials", hide_index=True)
+        right.plotly_chart(trial_scores(trials), key="tune_scores")
+        best_ui(search_dir, trials)
+
+    panel()
+
+
+def best_ui(search_dir: Path, trials: pd.DataFrame) -> None:
+    """The best completed trial: its score, its full CNN arguments, the run it was saved as."""
+    best = tuning.best_trial(trials)
+    if best is None:
+        st.caption("No trial has completed yet.")
+        return
+    params = tuning.best_search_params(search_dir)
+    st.markdown(f"**Best trial {best['trial']}**: validation accuracy {best['score']:.3f}, "
+                f"{int(best['params']) if pd.notna(best['params']) else '?'} parameters")
+    st.code(json.dumps(params, indent=2), language="json")
+    run_id = tuning.read_meta(search_dir).get("run_id")
+    if run_id:
+        st.caption(f"Saved as run `{run_id}` (compare it on the Compare page).")
+
+
 st.title("Tune")
-st.info("This page is being built.")
+st.caption("keras-tuner searches the CNN's conv blocks, filters, kernel size, batch norm, dropout, dense "
+           "units and learning rate; the best trial is retrained and saved as a run.")
+search_root = tuning.SEARCH_ROOT
+start_ui(settings_ui(), search_root)
+job = live_job_panel(key="tune_job")
+shown = searches_ui(search_root)
+if shown is not None:
+    running_here = job is not None and job.running and job.kind == "tune" and st.session_state.get("tune_show") == shown
+    trials_ui(search_root / shown, live=running_here)

@@ -38,7 +38,7 @@ def tiny_dataset(per_class: int = 30, seed: int = 0) -> Dataset:
                    [f"tiny/{i}" for i in range(len(labels))], name="tiny")
 
 
-def _write_trial(search_dir, trial_id, status, score, values, params=None, seconds=None, note=None):
+def write_trial(search_dir, trial_id, status, score, values, params=None, seconds=None, note=None):
     """A ``trial_<id>/trial.json`` in keras-tuner 1.4's layout (metrics as observation lists)."""
     metrics = {}
     for name, value in (("val_accuracy", score), ("params", params), ("seconds", seconds)):
@@ -56,9 +56,9 @@ def _write_trial(search_dir, trial_id, status, score, values, params=None, secon
 @pytest.fixture
 def fake_search(tmp_path):
     search_dir = tmp_path / "searches" / "fake"
-    _write_trial(search_dir, "00", "COMPLETED", 0.5, {"blocks": 1, "filters": 8}, 1200, 3.5, {"tuner_id": "tuner0"})
-    _write_trial(search_dir, "01", "COMPLETED", 0.75, {"blocks": 2, "filters": 4}, 900, 4.0, {"tuner_id": "tuner1"})
-    _write_trial(search_dir, "02", "RUNNING", None, {"blocks": 2, "filters": 8}, note={"started": 1.0})
+    write_trial(search_dir, "00", "COMPLETED", 0.5, {"blocks": 1, "filters": 8}, 1200, 3.5, {"tuner_id": "tuner0"})
+    write_trial(search_dir, "01", "COMPLETED", 0.75, {"blocks": 2, "filters": 4}, 900, 4.0, {"tuner_id": "tuner1"})
+    write_trial(search_dir, "02", "RUNNING", None, {"blocks": 2, "filters": 8}, note={"started": 1.0})
     config = tuning.TuneConfig(name="fake", space=TINY_SPACE)
     (search_dir / "search.json").write_text(json.dumps({"config": config.to_dict(), "dataset": "tiny"}))
     return search_dir

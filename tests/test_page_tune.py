@@ -1,0 +1,125 @@
+"""The Tune page under AppTest: existing searches, the live trial table, starting a search as a job."""
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import mathdash.tuning
+from mathdash.jobs import MANAGER
+from mathdash.loaders import save_npz
+from test_tuning import TINY_SPACE, tiny_dataset, write_trial
+from ui.data import DataSource
+
+REPO = Path(__file__).resolve().parent.parent
+PAGE = str(REPO / "pages" / "tune.py")
+TIMEOUT = 60
+
+
+@pytest.fixture
+def search_root(tmp_path, monkeypatch):
+    """A search root holding one search ('fake', two trials done, one running) the page reads."""
+    root = tmp_path / "searches"
+    search_dir = root / "fake"
+    write_trial(search_dir, "00", "COMPLETED", 0.5, {"blocks": 1, "filters": 8}, 1200, 3.5, {"tuner_id": "tuner0"})
+    write_trial(search_dir, "01", "COMPLETED", 0.75, {"blocks": 2, "filters": 4}, 900, 4.0, {"tuner_id": "tuner0"})
+    write_trial(search_dir, "02", "RUNNING", None, {"blocks": 2, "filters": 8}, note={"started": 1.0})
+    config = mathdash.tuning.TuneConfig(name="fake", space=TINY_SPACE)
+    meta = {"config": config.to_dict(), "dataset": "tiny", "run_id": "20260101-cnn-abc"}
+    (search_dir / "search.json").write_text(json.dumps(meta))
+    monkeypatch.setattr(mathdash.tuning, "SEARCH_ROOT", root)
+    return root
+
+
+def chart(at: AppTest, key: str) -> dict:
+    """The plotly figure of the chart with ``key``, as a dict."""
+    (element,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
+    return json.loads(element.proto.spec)
+
+
+def values(data) -> list:
+    """A trace's x/y/z: plain lists, or plotly's base64 typed arrays decoded (nested for 2-D)."""
+    if isinstance(data, dict) and "bdata" in data:
+        array = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))
+        shape = data.get("shape")
+        return array.reshape([int(n) for n in str(shape).split(",")] if shape else -1).tolist()
+    return list(data)
+
+
+def test_an_existing_search_shows_its_trials_plot_and_best_hyperparameters(search_root):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert at.selectbox(key="tune_show").value == "fake"
+    trials = at.dataframe[1].value
+    assert trials["trial"].tolist() == ["00", "01", "02"]
+    assert trials["status"].tolist() == ["COMPLETED", "COMPLETED", "RUNNING"]
+    scores = chart(at, "tune_scores")["data"]
+    assert values(scores[0]["x"]) == ["00", "01"] and values(scores[1]["y"]) == [0.5, 0.75]
+    best = json.loads(at.code[0].value)
+    assert best["blocks"] == 2 and best["filters"] == 4 and best["dense_units"] == 16
+    assert any("20260101-cnn-abc" in caption.value for caption in at.caption)
+
+
+def test_a_name_that_is_no_directory_name_is_refused(search_root):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at.text_input(key="tune_name").set_value("../outside").run()
+    assert not at.exception
+    assert any("search name" in error.value for error in at.error)
+    assert at.button(key="tune_start").disabled
+
+
+def test_start_runs_the_search_as_a_job_with_the_chosen_settings(search_root, tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_search(dataset, config, search_root, progress=None, stop_event=None):
+        seen.update(images=len(dataset), config=config, root=search_root)
+        write_trial(search_root / config.name, "0", "COMPLETED", 0.9, {"blocks": 1}, 100, 1.0)
+        (search_root / config.name / "search.json").write_text(json.dumps({"config": config.to_dict()}))
+        return "searched"
+
+    monkeypatch.setattr(mathdash.tuning, "run_search", fake_search)
+    data = save_npz(tiny_dataset(per_class=5), tmp_path / "tiny.npz")
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["data_source"] = DataSource("npz", str(data))
+    at.run()
+    at.selectbox(key="tune_algorithm").set_value("bayesian")
+    at.number_input(key="tune_max_trials").set_value(4)
+    at.text_input(key="tune_name").set_value("new-one")
+    at.button(key="tune_start").click().run()
+    job = MANAGER.wait(timeout=30)
+    assert not at.exception
+    assert job.kind == "tune" and job.state == "done" and job.result == "searched"
+    assert seen["images"] == 15 and seen["root"] == search_root
+    assert (seen["config"].algorithm, seen["config"].max_trials, seen["config"].name) == ("bayesian", 4, "new-one")
+    at.run()
+    assert at.selectbox(key="tune_show").value == "new-one"
+    assert at.dataframe[1].value["score"].tolist() == [0.9]
+
+
+def test_no_search_yet_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(mathdash.tuning, "SEARCH_ROOT", tmp_path / "empty")
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert any("No search yet" in info.value for info in at.info)
+    assert isinstance(at.button(key="tune_start").disabled, bool)
+
+
+def test_rendering_the_page_imports_no_tensorflow():
+    code = ("import sys; from streamlit.testing.v1 import AppTest; "
+            f"at = AppTest.from_file({PAGE!r}, default_timeout=60).run(); "
+            "print(len(at.exception), 'tensorflow' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split()[-2:] == ["0", "False"], done.stderr[-2000:]
+
+
+def test_trial_table_shown_is_the_package_table(search_root):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    shown = at.dataframe[1].value.reset_index(drop=True)
+    expected = mathdash.tuning.trial_table(search_root / "fake").drop(columns="seconds")
+    pd.testing.assert_frame_equal(shown.drop(columns="seconds"), expected, check_dtype=False)
