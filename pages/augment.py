@@ -33,7 +33,7 @@ from mathdash.dataset import Dataset
 from mathdash.errors import MathDashError
 from ui.data import current_dataset
 
-# Operations grouped as the page lays them out, one column each.
+# Operations grouped as the page lays them out, one tab each.
 GROUPS = {
     "Pen and geometry": ["stroke", "rotation", "shear", "scale", "translate_x", "translate_y"],
     "Crop, distortion, mirror": ["crop_pad", "elastic", "flip"],
@@ -112,12 +112,13 @@ def operation_ui(name: str) -> OpSetting:
 
 
 def operations_ui() -> AugmentConfig:
-    """Every operation in three columns; returns the config they describe."""
+    """Every operation, one tab per group, two columns each; returns the config they describe."""
     settings = {}
-    for column, (title, names) in zip(st.columns(len(GROUPS)), GROUPS.items()):
-        with column:
-            st.markdown(f"**{title}**")
-            settings.update({name: operation_ui(name) for name in names})
+    for tab, names in zip(st.tabs(list(GROUPS)), GROUPS.values()):
+        columns = tab.columns(2)
+        for i, name in enumerate(names):
+            with columns[i % 2]:
+                settings[name] = operation_ui(name)
     config = AugmentConfig(**settings, elastic_sigma=float(st.session_state["aug_elastic_sigma"]))
     st.session_state["aug_config"] = config
     if config.flip.active:
@@ -251,10 +252,13 @@ def main() -> None:
         st.warning("The current dataset has no images to augment.")
         return
     _init_state()
-    preset_ui()
-    config = operations_ui()
-    st.subheader("Preview")
-    preview_ui(dataset, config, class_picker_ui(dataset))
+    controls, preview = st.columns([3, 2], gap="large")
+    with controls:
+        preset_ui()
+        config = operations_ui()
+    with preview:
+        st.subheader("Preview")
+        preview_ui(dataset, config, class_picker_ui(dataset))
     st.subheader("Balance classes")
     balance_ui(dataset, config)
     st.subheader("Save")
