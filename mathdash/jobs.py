@@ -1,0 +1,155 @@
+"""One heavy job at a time per process, in a background thread, visible to every caller.
+
+Streamlit serves every visitor from one process: a training or tuning job started here outlives
+the page run that started it, and any page (a reload, a second visitor) finds it in ``MANAGER``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from mathdash.errors import MathDashError
+
+JOB_STATES = ("running", "done", "failed", "stopped")
+MAX_EVENTS = 20_000  # bounds memory for very long jobs; curves need far fewer points
+
+
+class JobBusy(MathDashError):
+    """A heavy job is already running; the message names it."""
+
+
+class JobStopped(MathDashError):
+    """Raised by a job function that honoured a stop request (the job ends as 'stopped')."""
+
+
+@dataclass
+class Job:
+    """A background job and what it has reported so far (read by any thread, written by its own).
+
+    Attributes:
+        id: short unique id, e.g. ``train-3``.
+        kind: what it does ('train', 'tune', ...).
+        title: one line for people ("baseline on builtin:symbols, 12 epochs").
+        state: 'running', 'done', 'failed' or 'stopped'.
+        started, finished: wall-clock times (``finished`` None while running).
+        progress: the latest progress dict.
+        events: every progress dict so far, oldest first (for curves).
+        result: what the job function returned ('done' and 'stopped' jobs).
+        error: the error message and traceback of a 'failed' job ('' otherwise).
+    """
+
+    id: str
+    kind: str
+    title: str = ""
+    state: str = "running"
+    started: datetime = field(default_factory=datetime.now)
+    finished: datetime | None = None
+    progress: dict[str, Any] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    result: Any = None
+    error: str = ""
+    stop_event: threading.Event = field(default_factory=threading.Event, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    def stop(self) -> None:
+        """Ask the job to stop; the job function sees ``stop_event`` set and ends cleanly."""
+        self.stop_event.set()
+
+    def report(self, update: dict[str, Any] | int, total: int | None = None, message: str = "") -> None:
+        """The progress callback handed to the job function; thread-safe.
+
+        Accepts a dict (training progress) or the package's ``(done, total, message)`` form,
+        stored as ``{"done", "total", "message"}``.
+        """
+        if not isinstance(update, dict):
+            update = {"done": int(update), "total": total, "message": message}
+        update = {**update, "time": time.time()}
+        with self._lock:
+            self.progress = update
+            if len(self.events) < MAX_EVENTS:
+                self.events.append(update)
+
+    def snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """A consistent copy of (progress, events) for drawing."""
+        with self._lock:
+            return dict(self.progress), list(self.events)
+
+    def seconds(self) -> float:
+        """Elapsed seconds, up to now for a running job."""
+        end = self.finished or datetime.now()
+        return (end - self.started).total_seconds()
+
+
+class JobManager:
+    """Runs at most one job at a time, each in a daemon thread; remembers the latest job."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._latest: Job | None = None
+        self._count = itertools.count(1)
+
+    def submit(self, kind: str, fn: Callable[..., Any], title: str = "", **kwargs: Any) -> Job:
+        """Start ``fn(progress=job.report, stop_event=job.stop_event, **kwargs)`` in a thread.
+
+        Returns:
+            The new running Job.
+
+        Raises:
+            JobBusy: another job is still running (its kind, title and id in the message).
+        """
+        with self._lock:
+            running = self._latest if self._latest is not None and self._latest.running else None
+            if running is not None:
+                raise JobBusy(
+                    f"a {running.kind} job is already running ({running.title or running.id}, "
+                    f"started {running.started:%H:%M:%S}); stop it or wait for it to finish"
+                )
+            job = Job(id=f"{kind}-{next(self._count)}", kind=kind, title=title)
+            self._latest = job
+        thread = threading.Thread(target=_run_job, args=(job, fn, kwargs), name=f"mathdash-{job.id}", daemon=True)
+        thread.start()
+        return job
+
+    def current(self) -> Job | None:
+        """The running job, else the last finished one (so its result stays visible), else None."""
+        return self._latest
+
+    def running(self) -> Job | None:
+        """The running job, or None."""
+        job = self._latest
+        return job if job is not None and job.running else None
+
+    def wait(self, timeout: float | None = None) -> Job | None:
+        """Block until no job runs (or ``timeout`` seconds pass); returns the latest job."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.running() is not None:
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        return self._latest
+
+
+def _run_job(job: Job, fn: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    try:
+        job.result = fn(progress=job.report, stop_event=job.stop_event, **kwargs)
+        state = "stopped" if job.stop_event.is_set() else "done"
+    except JobStopped:
+        state = "stopped"
+    except Exception as error:  # a failed job must report, never kill the app's process
+        job.error = f"{type(error).__name__}: {error}\n\n{traceback.format_exc()}"
+        state = "failed"
+    job.finished = datetime.now()
+    job.state = state
+
+
+MANAGER = JobManager()

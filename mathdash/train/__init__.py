@@ -1,0 +1,158 @@
+"""Train one model end to end: prepare the data, split by group, fit with early stopping, save a run.
+
+``TrainConfig`` says everything about a run (data preparation, model, fitting); ``train_model``
+reports progress through a callback and honours a stop request within a batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from mathdash.dataset import Dataset
+from mathdash.errors import DatasetError
+from mathdash.split import Split, make_split
+from mathdash.train.config import TrainConfig
+
+ProgressFn = Callable[[dict[str, Any]], None]
+__all__ = ["RunResult", "TrainConfig", "prepare_data", "real_test_part", "rebuild_test_set", "train_model"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What ``train_model`` returns.
+
+    Attributes:
+        run_id: the saved run, or None when stopped before the first epoch ended (nothing saved).
+        metrics: the run's metrics dict (schema in ``mathdash.evaluate``); empty when not saved.
+        state: 'done' or 'stopped'.
+    """
+
+    run_id: str | None
+    metrics: dict[str, Any]
+    state: str = "done"
+
+
+def prepare_data(dataset: Dataset, config: TrainConfig, progress: Callable[..., None] | None = None) -> Dataset:
+    """Apply the config's duplicate removal and class balancing (steps already done are skipped).
+
+    A dataset that already carries ``extras["group"]`` counts as deduplicated, one with
+    ``extras["augmented_from"]`` as balanced, so a prepared dataset passes through unchanged.
+
+    Args:
+        dataset: images as loaded.
+        config: ``dedup``, ``dedup_method``, ``dedup_threshold``, ``balance``, ``balance_augment``.
+        progress: ``progress(done, total, message)`` for the balancing step.
+    """
+    if config.dedup and "group" not in dataset.extras:
+        from mathdash.dedup import find_duplicate_groups, remove_duplicates
+
+        threshold = {} if config.dedup_threshold is None else {"threshold": config.dedup_threshold}
+        report = find_duplicate_groups(dataset, method=config.dedup_method, **threshold)
+        dataset = remove_duplicates(dataset, report)
+    if config.balance is not None and "augmented_from" not in dataset.extras:
+        from mathdash.augment import balance_classes, resolve_config
+
+        balance_config = resolve_config(config.balance_augment)
+        dataset, _ = balance_classes(dataset, balance_config, target=config.balance, seed=config.seed,
+                                     progress=progress)
+    return dataset
+
+
+def train_model(
+    dataset: Dataset,
+    config: TrainConfig,
+    progress: ProgressFn | None = None,
+    stop_event: threading.Event | None = None,
+    store: Any = None,
+) -> RunResult:
+    """Prepare, split, fit with early stopping, evaluate on the real test images, and save a run.
+
+    Args:
+        dataset: the loaded images (uint8 (N, 45, 45)); prepared with ``prepare_data`` here.
+        config: every setting of the run.
+        progress: called with a dict (epoch, epochs, batch, batches, loss, accuracy, val_loss,
+            val_accuracy, eta_s, phase 'batch' | 'epoch' | 'prepare' | 'evaluate').
+        stop_event: when set, training stops within a batch; with at least one finished epoch the
+            best weights so far are evaluated and saved as a 'stopped' run, else nothing is saved.
+        store: a ``mathdash.runs.RunStore``; None uses the default store (``artifacts/runs``).
+
+    Returns:
+        RunResult(run_id, metrics, state). The active run is never changed here.
+    """
+    from mathdash.train.fit import fit_model
+
+    emit = progress or (lambda update: None)
+    emit({"phase": "prepare", "message": "removing duplicates and balancing classes"})
+    prepared = prepare_data(dataset, config)
+    split = make_split(prepared, config.split_fractions, seed=config.seed, by_group=config.split_by_group)
+    _check_split(prepared, split)
+    fitted = fit_model(prepared, split, config, emit, stop_event or threading.Event())
+    if fitted.model is None:
+        return RunResult(None, {}, "stopped")
+    emit({"phase": "evaluate", "message": "scoring the test images"})
+    metrics = _run_metrics(fitted, prepared, split, config)
+    store = store if store is not None else _default_store()
+    run_id = store.save(fitted.model, config.to_dict(), metrics, fitted.history, prepared.class_names)
+    return RunResult(run_id, metrics, metrics["state"])
+
+
+def rebuild_test_set(dataset: Dataset, config: TrainConfig) -> Dataset:
+    """The real test images of a run, rebuilt from its data and config (same preparation and split)."""
+    prepared = prepare_data(dataset, config)
+    split = make_split(prepared, config.split_fractions, seed=config.seed, by_group=config.split_by_group)
+    return prepared.subset(real_test_part(prepared, split), name=f"{prepared.name} (test)")
+
+
+def real_test_part(dataset: Dataset, split: Split) -> np.ndarray:
+    """Test indices of real images only: balancing copies are left out of the reported scores."""
+    source = dataset.extras.get("augmented_from")
+    if source is None:
+        return split.test
+    return split.test[np.asarray(source)[split.test] < 0]
+
+
+def _run_metrics(fitted: Any, dataset: Dataset, split: Split, config: TrainConfig) -> dict[str, Any]:
+    from mathdash.evaluate import evaluate_model, leakage_flag
+    from mathdash.models import count_params
+
+    test = dataset.subset(real_test_part(dataset, split))
+    metrics = evaluate_model(fitted.model, test, seed=config.seed)
+    best = fitted.best_epoch
+    metrics.update(
+        state=fitted.state,
+        train_seconds=round(fitted.seconds, 1),
+        images_per_second=round(fitted.images_seen / max(fitted.seconds, 1e-9), 1),
+        epochs_run=len(fitted.history.get("loss", [])),
+        best_epoch=best + 1,
+        train_accuracy=_at(fitted.history, "accuracy", best),
+        val_accuracy=_at(fitted.history, "val_accuracy", best),
+        leakage_flag=leakage_flag(fitted.history),
+        params=count_params(fitted.model),
+        split={**split.sizes(), "test_real": len(test)},
+        data_images=len(dataset),
+        data_classes=int(np.count_nonzero(np.bincount(dataset.labels))),
+    )
+    return metrics
+
+
+def _at(history: dict[str, list[float]], key: str, epoch: int) -> float | None:
+    values = history.get(key, [])
+    return float(values[epoch]) if 0 <= epoch < len(values) else None
+
+
+def _default_store() -> Any:
+    from mathdash.runs import RunStore
+
+    return RunStore()
+
+
+def _check_split(dataset: Dataset, split: Split) -> None:
+    empty = [name for name, size in split.sizes().items() if size == 0]
+    if empty:
+        raise DatasetError(
+            f"{len(dataset)} images are too few to split: the {', '.join(empty)} part(s) came out empty"
+        )

@@ -1,0 +1,90 @@
+"""The process-wide job manager: one job at a time, progress, stop requests, failures."""
+
+import threading
+
+import pytest
+
+from mathdash.jobs import JobBusy, JobManager, JobStopped
+
+WAIT_S = 10
+
+
+def _counting(progress, stop_event, steps: int, release: threading.Event):
+    """A job that reports ``steps`` updates, then waits for ``release`` (or a stop)."""
+    for step in range(steps):
+        progress({"epoch": step + 1, "loss": 1.0 / (step + 1)})
+    while not release.wait(0.01):
+        if stop_event.is_set():
+            raise JobStopped("stopped on request")
+    return steps * 10
+
+
+def test_a_second_job_is_refused_while_one_runs():
+    manager, release = JobManager(), threading.Event()
+    first = manager.submit("train", _counting, title="first job", steps=1, release=release)
+    with pytest.raises(JobBusy, match="first job"):
+        manager.submit("tune", _counting, steps=1, release=release)
+    assert manager.running() is first
+    release.set()
+    assert manager.wait(WAIT_S) is first
+    assert first.state == "done"
+    assert first.result == 10
+    second = manager.submit("tune", _counting, steps=1, release=release)  # free again
+    manager.wait(WAIT_S)
+    assert second.state == "done"
+    assert second.id != first.id
+
+
+def test_progress_updates_are_kept_in_order():
+    manager, release = JobManager(), threading.Event()
+    release.set()
+    job = manager.submit("train", _counting, steps=4, release=release)
+    manager.wait(WAIT_S)
+    progress, events = job.snapshot()
+    assert [e["epoch"] for e in events] == [1, 2, 3, 4]
+    assert progress["loss"] == pytest.approx(0.25)
+    assert manager.current() is job and manager.running() is None
+
+
+def test_stop_ends_the_job_as_stopped():
+    manager, release = JobManager(), threading.Event()
+    job = manager.submit("train", _counting, steps=1, release=release)
+    job.stop()
+    manager.wait(WAIT_S)
+    assert job.state == "stopped"
+    assert job.finished is not None
+
+
+def test_a_job_that_returns_after_a_stop_request_is_stopped_with_its_result():
+    def partial(progress, stop_event):
+        stop_event.wait(WAIT_S)
+        return "partial result"
+
+    manager = JobManager()
+    job = manager.submit("train", partial)
+    job.stop()
+    manager.wait(WAIT_S)
+    assert (job.state, job.result) == ("stopped", "partial result")
+
+
+def test_a_failing_job_reports_its_error_and_frees_the_manager():
+    def broken(progress, stop_event):
+        raise ValueError("bad input")
+
+    manager = JobManager()
+    job = manager.submit("train", broken)
+    manager.wait(WAIT_S)
+    assert job.state == "failed"
+    assert job.error.startswith("ValueError: bad input")
+    assert "Traceback" in job.error
+    assert manager.running() is None
+
+
+def test_package_style_progress_is_stored_as_a_dict():
+    def hashing(progress, stop_event):
+        progress(3, 12, "hashing")
+
+    manager = JobManager()
+    job = manager.submit("dedup", hashing)
+    manager.wait(WAIT_S)
+    assert {k: job.progress[k] for k in ("done", "total", "message")} == {"done": 3, "total": 12, "message": "hashing"}

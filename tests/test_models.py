@@ -1,0 +1,67 @@
+"""Model builders: every name builds a compiled model for 45x45x1 with the right output."""
+
+import numpy as np
+import pytest
+
+from mathdash.errors import ConfigError
+from mathdash.models import BUILDERS, build_model, build_cnn, count_params
+
+K = 7
+
+
+def _output_shape(model) -> tuple:
+    x = np.zeros((2, 45, 45, 1), dtype=np.float32)
+    return model.predict(x, verbose=0).shape
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_every_builder_gives_a_compiled_45x45_classifier(name):
+    model = build_model(name, K)
+    assert model.input_shape == (None, 45, 45, 1)
+    assert _output_shape(model) == (2, K)
+    assert count_params(model) > 10_000
+    assert model.optimizer is not None and model.loss == "sparse_categorical_crossentropy"
+
+
+def test_baseline_has_three_convolutions_and_softmax_rows():
+    model = build_model("baseline", K)
+    convolutions = [layer for layer in model.layers if layer.__class__.__name__ == "Conv2D"]
+    assert [layer.filters for layer in convolutions] == [32, 64, 128]
+    proba = model.predict(np.random.default_rng(0).random((3, 45, 45, 1), dtype=np.float32), verbose=0)
+    assert np.allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_cnn_filters_double_per_block_and_options_change_the_size():
+    model = build_cnn(K, blocks=4, filters=8, batch_norm=False, dense_units=0)
+    convolutions = [layer for layer in model.layers if layer.__class__.__name__ == "Conv2D"]
+    assert [layer.filters for layer in convolutions] == [8, 16, 32, 64]
+    assert not any(layer.__class__.__name__ == "BatchNormalization" for layer in model.layers)
+    small, large = build_cnn(K, blocks=2, filters=8), build_cnn(K, blocks=3, filters=16, dense_units=256)
+    assert count_params(small) < count_params(large)
+
+
+def test_learning_rate_reaches_the_optimizer():
+    model = build_model("cnn", K, blocks=1, filters=4, learning_rate=0.01)
+    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize(
+    "name, params, message",
+    [
+        ("transformer", {}, "unknown model"),
+        ("baseline", {"blocks": 3}, "not blocks"),
+        ("cnn", {"blocks": 9}, "blocks"),
+        ("cnn", {"kernel_size": 4}, "kernel_size"),
+        ("cnn", {"dropout": 1.0}, "dropout"),
+        ("baseline", {"learning_rate": 0}, "learning_rate"),
+    ],
+)
+def test_bad_names_and_parameters_are_refused(name, params, message):
+    with pytest.raises(ConfigError, match=message):
+        build_model(name, K, **params)
+
+
+def test_one_class_is_refused():
+    with pytest.raises(ConfigError, match="at least 2 classes"):
+        build_model("baseline", 1)

@@ -1,0 +1,108 @@
+"""The group-aware stratified split: no group straddles parts, classes keep their shares."""
+
+import numpy as np
+import pytest
+
+from mathdash.dataset import Dataset
+from mathdash.errors import ConfigError
+from mathdash.split import leaked_test_samples, make_split, sample_groups
+
+
+def _grouped_dataset(groups_per_class: list[int], group_size: int = 3, seed: int = 0) -> Dataset:
+    """Classes with the given numbers of duplicate groups, each group ``group_size`` images."""
+    rng = np.random.default_rng(seed)
+    labels, group = [], []
+    for label, count in enumerate(groups_per_class):
+        for _ in range(count):
+            labels += [label] * group_size
+            group += [len(set(group))] * group_size
+    n = len(labels)
+    images = rng.integers(0, 256, size=(n, 45, 45), dtype=np.uint8)
+    names = [f"c{i}" for i in range(len(groups_per_class))]
+    return Dataset(images, np.array(labels), names, [f"img{i}" for i in range(n)],
+                   extras={"group": np.array(group)})
+
+
+def _part_of(split, n: int) -> np.ndarray:
+    part = np.full(n, -1)
+    for k, index in enumerate((split.train, split.val, split.test)):
+        part[index] = k
+    return part
+
+
+def test_every_row_lands_in_exactly_one_part():
+    dataset = _grouped_dataset([20, 10, 5])
+    split = make_split(dataset)
+    joined = np.concatenate([split.train, split.val, split.test])
+    assert sorted(joined.tolist()) == list(range(len(dataset)))
+
+
+def test_no_group_straddles_parts():
+    dataset = _grouped_dataset([20, 10, 5, 3])
+    split = make_split(dataset, seed=3)
+    part = _part_of(split, len(dataset))
+    group = dataset.extras["group"]
+    for g in np.unique(group):
+        assert len(set(part[group == g])) == 1, f"group {g} straddles parts"
+    assert leaked_test_samples(split, sample_groups(dataset)) == 0
+
+
+def test_each_class_keeps_sixty_twenty_twenty():
+    dataset = _grouped_dataset([50, 25])
+    split = make_split(dataset)
+    for label, groups in ((0, 50), (1, 25)):
+        sizes = [int((dataset.labels[index] == label).sum()) for index in (split.train, split.val, split.test)]
+        total = groups * 3
+        assert abs(sizes[0] - 0.6 * total) <= 3, sizes
+        assert abs(sizes[1] - 0.2 * total) <= 3, sizes
+        assert abs(sizes[2] - 0.2 * total) <= 3, sizes
+
+
+def test_rare_class_with_three_groups_appears_in_every_part():
+    dataset = _grouped_dataset([40, 3])
+    split = make_split(dataset)
+    for index in (split.train, split.val, split.test):
+        assert (dataset.labels[index] == 1).sum() == 3  # one whole group of three each
+
+
+def test_naive_split_leaks_duplicates_into_test():
+    dataset = _grouped_dataset([30, 30], group_size=4)
+    groups = sample_groups(dataset)
+    naive = make_split(dataset, by_group=False)
+    clean = make_split(dataset, by_group=True)
+    assert leaked_test_samples(naive, groups) > 10
+    assert leaked_test_samples(clean, groups) == 0
+    assert naive.sizes()["test"] == pytest.approx(0.2 * len(dataset), abs=2)
+
+
+def test_augmented_copies_follow_their_source():
+    dataset = _grouped_dataset([30])
+    n = len(dataset)
+    sources = np.arange(0, n, 3)  # one copy of the first image of every group
+    extras = {"group": np.concatenate([dataset.extras["group"], dataset.extras["group"][sources] + 1000]),
+              "augmented_from": np.concatenate([np.full(n, -1), sources])}
+    grown = Dataset(np.concatenate([dataset.images, dataset.images[sources]]),
+                    np.concatenate([dataset.labels, dataset.labels[sources]]), dataset.class_names,
+                    dataset.sources + [f"aug{i}" for i in sources], extras=extras)
+    part = _part_of(make_split(grown, seed=1), len(grown))
+    assert (part[n:] == part[sources]).all()
+    assert len(np.unique(sample_groups(grown))) == 30
+
+
+def test_same_seed_same_split_other_seed_other_split():
+    dataset = _grouped_dataset([40, 20])
+    first, again, other = make_split(dataset, seed=5), make_split(dataset, seed=5), make_split(dataset, seed=6)
+    assert np.array_equal(first.test, again.test)
+    assert not np.array_equal(first.test, other.test)
+
+
+def test_without_group_extras_every_sample_is_its_own_group():
+    dataset = _grouped_dataset([10])
+    bare = Dataset(dataset.images, dataset.labels, dataset.class_names, dataset.sources)
+    assert len(np.unique(sample_groups(bare))) == len(bare)
+
+
+@pytest.mark.parametrize("fractions", [(0.5, 0.5, 0.5), (0.8, 0.2, 0.0), (0.6, 0.4)])
+def test_bad_fractions_are_refused(fractions):
+    with pytest.raises(ConfigError, match="fractions"):
+        make_split(_grouped_dataset([10]), fractions=fractions)

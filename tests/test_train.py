@@ -1,0 +1,162 @@
+"""Training end to end on tiny made-up data: config round trip, accuracy floors, stop requests, CLI."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from mathdash.dataset import Dataset
+from mathdash.errors import ConfigError
+from mathdash.runs import RunStore
+from mathdash.train import TrainConfig, prepare_data, train_model
+
+SHAPES = ["bar", "dash", "ring"]
+
+
+def shapes_dataset(per_class: int = 60, seed: int = 0) -> Dataset:
+    """Three easy classes: a vertical bar, a horizontal bar, a ring; each jittered in place and size."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.ogrid[:45, :45]
+    images, labels = [], []
+    for label in range(3):
+        for _ in range(per_class):
+            image = np.full((45, 45), 255, np.uint8)
+            cy, cx = 22 + rng.integers(-5, 6, 2)
+            half, width = rng.integers(8, 14), rng.integers(1, 4)
+            if label == 0:
+                image[cy - half:cy + half, cx - width:cx + width] = 0
+            elif label == 1:
+                image[cy - width:cy + width, cx - half:cx + half] = 0
+            else:
+                radius = np.hypot(yy - cy, xx - cx)
+                image[(radius > half - width - 1) & (radius < half)] = 0
+            images.append(image)
+            labels.append(label)
+    n = len(labels)
+    return Dataset(np.stack(images), np.array(labels), SHAPES, [f"shape{i}" for i in range(n)], name="shapes")
+
+
+def _quick(**changes) -> TrainConfig:
+    settings = dict(data="shapes", epochs=6, batch_size=32, dedup=False, patience=2)
+    return TrainConfig(**{**settings, **changes})
+
+
+def test_config_round_trips_through_json():
+    config = TrainConfig(model="cnn", model_params={"blocks": 4, "dropout": 0.2}, augment="default",
+                         balance="median", split_fractions=(0.7, 0.15, 0.15), tags=("study",))
+    again = TrainConfig.from_json(config.to_json())
+    assert again == config
+    assert again.split_fractions == (0.7, 0.15, 0.15)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [({"epochs": 0}, "epochs"), ({"batch_size": 2.5}, "batch_size"), ({"balance": "mean"}, "balance"),
+     ({"learning_rate": -1.0}, "learning_rate"), ({"patience": -1}, "patience")],
+)
+def test_bad_settings_are_refused(changes, message):
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(**changes)
+
+
+def test_unknown_keys_in_a_saved_config_are_refused():
+    with pytest.raises(ConfigError, match="colour"):
+        TrainConfig.from_dict({"colour": "red"})
+
+
+def test_prepare_data_removes_copies_then_balances():
+    rng = np.random.default_rng(0)
+    counts = [12, 6, 12]  # class 1 is rare
+    labels = np.repeat([0, 1, 2], counts)
+    noise = rng.integers(0, 256, (len(labels), 45, 45), dtype=np.uint8)  # no two alike
+    base = Dataset(noise, labels, SHAPES, [f"n{i}" for i in range(len(labels))])
+    copies = base.subset(np.r_[0:len(base), 0:5])  # five exact copies of class 0 images
+    prepared = prepare_data(copies, TrainConfig(dedup=True, balance="max", balance_augment="default"))
+    assert np.bincount(prepared.labels, minlength=3).tolist() == [12, 12, 12]
+    source = prepared.extras["augmented_from"]
+    assert (source >= 0).sum() == 6  # the rare class grown from 6 real images to 12
+    assert (prepared.labels[source[source >= 0]] == 1).all()
+    assert prepare_data(prepared, TrainConfig(balance="max")) is prepared  # already prepared
+
+
+@pytest.mark.slow
+def test_tiny_easy_dataset_is_learned_and_saved(tmp_path):
+    store = RunStore(tmp_path, default_dir=None)
+    events = []
+    result = train_model(shapes_dataset(), _quick(epochs=6), progress=events.append, store=store)
+    assert result.state == "done"
+    assert result.metrics["accuracy"] >= 0.95
+    assert result.metrics["split"] == {"train": 108, "val": 36, "test": 36, "test_real": 36}
+    run = store.load(result.run_id)
+    assert run.labels == SHAPES
+    assert len(run.history) == result.metrics["epochs_run"]
+    epochs = [e for e in events if e.get("phase") == "epoch"]
+    assert [e["epoch"] for e in epochs] == list(range(1, len(run.history) + 1))
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "eta_s", "batches"} <= set(epochs[0])
+    assert epochs[-1]["eta_s"] <= epochs[0]["eta_s"]
+
+
+@pytest.mark.slow
+def test_a_stop_within_the_first_epoch_saves_nothing(tmp_path):
+    store, stop = RunStore(tmp_path, default_dir=None), threading.Event()
+    batches = []
+
+    def progress(update):
+        if update.get("phase") == "batch":
+            batches.append(update["batch"])
+            stop.set()
+
+    result = train_model(shapes_dataset(), _quick(batch_size=8, epochs=3), progress, stop_event=stop, store=store)
+    assert (result.run_id, result.state) == (None, "stopped")
+    assert batches == [1]  # the batch after the request never reported: it ended the fit
+    assert store.list_runs() == []
+
+
+@pytest.mark.slow
+def test_a_stop_after_an_epoch_saves_a_stopped_run_and_keeps_the_active_one(tmp_path):
+    store, stop = RunStore(tmp_path, default_dir=None), threading.Event()
+    first = train_model(shapes_dataset(), _quick(epochs=1), store=store)
+    store.set_active(first.run_id, check_model=False)
+
+    def progress(update):
+        if update.get("phase") == "epoch":
+            stop.set()
+
+    result = train_model(shapes_dataset(), _quick(epochs=5), progress, stop_event=stop, store=store)
+    assert result.state == "stopped"
+    assert result.metrics["epochs_run"] == 1
+    assert store.load(result.run_id).metrics["state"] == "stopped"
+    assert store.active_id() == first.run_id
+
+
+@pytest.mark.slow
+def test_command_line_trains_lists_and_evaluates(tmp_path, capsys):
+    from mathdash.cli import main
+    from mathdash.loaders import save_npz
+
+    data = tmp_path / "shapes.npz"
+    save_npz(shapes_dataset(per_class=40), data)
+    runs = str(tmp_path / "runs")
+    status = main(["train", "--data", str(data), "--model", "cnn", "--param", "blocks=2", "--epochs", "3",
+                   "--no-dedup", "--runs-dir", runs, "--activate"])
+    out = capsys.readouterr().out
+    assert status == 0
+    run_id = out.split("run: ")[1].split()[0]
+    assert "test accuracy:" in out and "worst class:" in out
+    assert main(["runs", "list", "--runs-dir", runs]) == 0
+    assert run_id in capsys.readouterr().out
+    assert main(["evaluate", run_id, "--runs-dir", runs]) == 0
+    assert "scoring 24 images: the run's test images" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_digits_floor_with_the_baseline(tmp_path):
+    """scikit-learn's real handwritten digits through the whole pipeline: >= 98% on held-out test."""
+    try:
+        from mathdash.builtin import load_digits
+    except ImportError:
+        pytest.skip("mathdash.builtin is not there yet")
+    config = TrainConfig(data="builtin:digits", model="baseline", epochs=40, patience=5, batch_size=64,
+                         augment="default")
+    result = train_model(load_digits(), config, store=RunStore(tmp_path, default_dir=None))
+    assert result.metrics["accuracy"] >= 0.98
