@@ -119,17 +119,26 @@ def balance_classes(
     started = time.perf_counter()
     report = plan_balance(dataset, target)
     sources = _pick_sources(dataset, report, np.random.default_rng([seed, 2]))
-    images = np.empty((len(dataset) + len(sources), *dataset.images.shape[1:]), dtype=np.uint8)
-    images[:len(dataset)] = dataset.images
-    for block, start in enumerate(range(0, len(sources), BLOCK_SIZE)):
-        picked = sources[start:start + BLOCK_SIZE]
-        new, _ = augment_images(dataset.images[picked], config, seed + block, dataset.labels[picked],
-                                dataset.class_names, workers=workers, keep_labels=True)
-        images[len(dataset) + start:len(dataset) + start + len(picked)] = new
-        if progress is not None:
-            progress(start + len(picked), len(sources), f"augmented {start + len(picked)}/{len(sources)}")
+    new = _augment_sources(dataset, sources, config, seed, progress, workers)
+    images = np.concatenate([dataset.images, new])
     report.seconds = time.perf_counter() - started
     return _append(dataset, images, sources), report
+
+
+def _augment_sources(dataset: Dataset, sources: np.ndarray, config: AugmentConfig, seed: int,
+                     progress: Progress | None, workers: int) -> np.ndarray:
+    """Augmented copies (len(sources), 45, 45) of the source images, block by block with progress."""
+    out = np.empty((len(sources), *dataset.images.shape[1:]), dtype=np.uint8)
+    for block, start in enumerate(range(0, len(sources), BLOCK_SIZE)):
+        picked = sources[start:start + BLOCK_SIZE]
+        block_seed = int(np.random.SeedSequence([seed, 3, block]).generate_state(1)[0])
+        out[start:start + len(picked)], _ = augment_images(
+            dataset.images[picked], config, block_seed, dataset.labels[picked], dataset.class_names,
+            workers=workers, keep_labels=True)
+        if progress is not None:
+            done = start + len(picked)
+            progress(done, len(sources), f"augmented {done}/{len(sources)}")
+    return out
 
 
 def _pick_sources(dataset: Dataset, report: BalanceReport, rng: np.random.Generator) -> np.ndarray:

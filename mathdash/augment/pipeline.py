@@ -103,7 +103,7 @@ def augment_images(
         raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
     rng = np.random.default_rng([int(seed), 0])
     if labels is not None:
-        labels = np.asarray(labels, dtype=np.int64)
+        labels = np.array(labels, dtype=np.int64)
         if labels.shape != (len(images),):
             raise DatasetError(f"labels must have shape ({len(images)},), got {labels.shape}")
     if config.flip.active:
