@@ -50,13 +50,18 @@ class AugmentedSequence(keras.utils.PyDataset):
         self.images, self.labels, self.config = images, labels, config
         self.batch_size, self.seed, self.class_names = batch_size, seed, class_names
         self._epochs_begun = 0
+        self._cached_order: tuple[int, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return -(-len(self.images) // self.batch_size)
 
     def order(self, epoch: int) -> np.ndarray:
         """The sample order of ``epoch``: a permutation of 0..N-1 fixed by (seed, epoch)."""
-        return np.random.default_rng([self.seed, epoch]).permutation(len(self.images))
+        cached = self._cached_order  # one read: worker threads may replace it meanwhile
+        if cached is None or cached[0] != epoch:
+            cached = (epoch, np.random.default_rng([self.seed, epoch]).permutation(len(self.images)))
+            self._cached_order = cached
+        return cached[1]
 
     def batch(self, index: int, epoch: int) -> tuple[np.ndarray, np.ndarray]:
         """Batch ``index`` of ``epoch``: (float32 (B, 45, 45, 1), int64 (B,))."""
