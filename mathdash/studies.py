@@ -97,7 +97,8 @@ def run_study(
     for index, planned in enumerate(plan):
         if stop_event is not None and stop_event.is_set():
             break
-        config = base.with_changes(tags=study_tags(name, planned.variant, planned.augmented), **planned.changes)
+        tags = study_tags(name, planned.variant, planned.augmented)
+        config = base.with_changes(tags=tags, **planned.changes)
         report = _run_progress(progress, index, len(plan), planned)
         result = train_model(planned.dataset, config, progress=report, stop_event=stop_event, store=store)
         if result.run_id is not None:

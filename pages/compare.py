@@ -36,10 +36,17 @@ def pick_runs_ui(store: RunStore) -> list[Run]:
     study_of = {run_id: compare.run_tags(run.config).get("study", "") for run_id, run in loaded.items()}
     choices = ["newest runs", *sorted({s for s in study_of.values() if s})]
     focus = st.radio("Start from", choices, horizontal=True, key="compare_focus")
-    default = [i for i in loaded if study_of[i] == focus] if focus != "newest runs" else list(loaded)[:DEFAULT_SHOWN]
+    if focus == "newest runs":
+        default = list(loaded)[:DEFAULT_SHOWN]
+    else:
+        default = [run_id for run_id in loaded if study_of[run_id] == focus]
     chosen = st.multiselect("Runs", list(loaded), default=default, key=f"compare_runs_{focus}",
-                            format_func=lambda run_id: f"{run_id} · {compare.run_labels([loaded[run_id]])[0]}")
+                            format_func=lambda run_id: f"{run_id} · {_label(loaded[run_id])}")
     return [loaded[run_id] for run_id in chosen]
+
+
+def _label(run: Run) -> str:
+    return compare.run_labels([run])[0]
 
 
 def _load(store: RunStore, run_id: str) -> Run | None:
@@ -60,8 +67,9 @@ def leakage_ui(summary: pd.DataFrame) -> None:
     """A warning naming every run whose validation accuracy sits above its training accuracy."""
     flagged = summary.index[summary["leakage_flag"]].tolist()
     if flagged:
-        st.warning("Validation accuracy sits above training accuracy (a sign of leakage, e.g. near-duplicates "
-                   "across the split) in: " + ", ".join(f"**{name}**" for name in flagged))
+        names = ", ".join(f"**{name}**" for name in flagged)
+        st.warning("Validation accuracy sits above training accuracy (a sign of leakage, e.g. "
+                   f"near-duplicates across the split) in: {names}")
     else:
         st.success("No run shows validation accuracy above its training accuracy.")
 

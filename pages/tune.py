@@ -32,7 +32,7 @@ def settings_ui() -> tuning.TuneConfig | None:
                                       help="Hyperband also stops when its brackets are done.")
     epochs = cols[2].number_input("Epochs per trial", 1, 100, 5, key="tune_epochs")
     name = cols[3].text_input("Search name", "cnn-search", key="tune_name",
-                              help="Its directory under artifacts/searches; the same name resumes the search.")
+                              help="Its directory under artifacts/searches; the same name resumes it.")
     with st.expander("More settings"):
         more = st.columns(4)
         executions = more[0].number_input("Executions per trial", 1, 5, 1, key="tune_executions")
@@ -59,7 +59,8 @@ def start_ui(config: tuning.TuneConfig | None, search_root: Path) -> None:
     running = MANAGER.running()
     if running is not None:
         st.info(f"A {running.kind} job is running ({running.title}); one job runs at a time.")
-    if st.button("Start search", key="tune_start", type="primary", disabled=config is None or running is not None):
+    blocked = config is None or running is not None
+    if st.button("Start search", key="tune_start", type="primary", disabled=blocked):
         _start(config, search_root)
 
 
@@ -132,5 +133,5 @@ start_ui(settings_ui(), search_root)
 job = live_job_panel(key="tune_job")
 shown = searches_ui(search_root)
 if shown is not None:
-    running_here = job is not None and job.running and job.kind == "tune" and st.session_state.get("tune_show") == shown
-    trials_ui(search_root / shown, live=running_here)
+    searching = job is not None and job.running and job.kind == "tune"
+    trials_ui(search_root / shown, live=searching)

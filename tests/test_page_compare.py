@@ -47,8 +47,10 @@ def saved_store(tmp_path_factory):
     for seed, (run_id, (tags, target, leaky)) in enumerate(RUNS.items()):
         metrics = {**_metrics(target, seed), "params": 6_000 * (seed + 1), "augmented_accuracy": target - 0.1}
         train, val = ([0.5, 0.6, 0.6], [0.7, 0.8, 0.9]) if leaky else ([0.5, 0.8, 0.9], [0.4, 0.7, 0.8])
-        history = {"loss": [1.0, 0.6, 0.4], "accuracy": train, "val_loss": [1.1, 0.7, 0.5], "val_accuracy": val}
-        store.save(model, {"model": "cnn", "tags": tags, "augment": None}, metrics, history, CLASSES, run_id=run_id)
+        history = {"loss": [1.0, 0.6, 0.4], "accuracy": train, "val_loss": [1.1, 0.7, 0.5],
+                   "val_accuracy": val}
+        config = {"model": "cnn", "tags": tags, "augment": None}
+        store.save(model, config, metrics, history, CLASSES, run_id=run_id)
     return store
 
 

@@ -27,8 +27,10 @@ def search_root(tmp_path, monkeypatch):
     """A search root holding one search ('fake', two trials done, one running) the page reads."""
     root = tmp_path / "searches"
     search_dir = root / "fake"
-    write_trial(search_dir, "00", "COMPLETED", 0.5, {"blocks": 1, "filters": 8}, 1200, 3.5, {"tuner_id": "tuner0"})
-    write_trial(search_dir, "01", "COMPLETED", 0.75, {"blocks": 2, "filters": 4}, 900, 4.0, {"tuner_id": "tuner0"})
+    write_trial(search_dir, "00", "COMPLETED", 0.5, {"blocks": 1, "filters": 8}, 1200, 3.5,
+                {"tuner_id": "tuner0"})
+    write_trial(search_dir, "01", "COMPLETED", 0.75, {"blocks": 2, "filters": 4}, 900, 4.0,
+                {"tuner_id": "tuner0"})
     write_trial(search_dir, "02", "RUNNING", None, {"blocks": 2, "filters": 8}, note={"started": 1.0})
     config = mathdash.tuning.TuneConfig(name="fake", space=TINY_SPACE)
     meta = {"config": config.to_dict(), "dataset": "tiny", "run_id": "20260101-cnn-abc"}
@@ -96,7 +98,8 @@ def test_start_runs_the_search_as_a_job_with_the_chosen_settings(search_root, tm
     assert not at.exception
     assert job.kind == "tune" and job.state == "done" and job.result == "searched"
     assert seen["images"] == 15 and seen["root"] == search_root
-    assert (seen["config"].algorithm, seen["config"].max_trials, seen["config"].name) == ("bayesian", 4, "new-one")
+    config = seen["config"]
+    assert (config.algorithm, config.max_trials, config.name) == ("bayesian", 4, "new-one")
     at.run()
     assert at.selectbox(key="tune_show").value == "new-one"
     assert at.dataframe[1].value["score"].tolist() == [0.9]

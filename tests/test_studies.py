@@ -30,7 +30,8 @@ def test_limit_per_class_caps_large_classes_only():
 
 
 def test_study_tags_name_the_study_variant_and_augmentation():
-    assert studies.study_tags("data_size", "25%", True) == ("study=data_size", "variant=25%", "augmented=true")
+    tags = studies.study_tags("data_size", "25%", True)
+    assert tags == ("study=data_size", "variant=25%", "augmented=true")
 
 
 def test_duplicates_study_plans_naive_deduplicated_and_balanced_runs():
@@ -81,8 +82,8 @@ def test_duplicates_study_from_the_command_line_saves_tagged_runs(tmp_path, caps
     store = RunStore(tmp_path / "runs", default_dir=None)
     runs = [store.load(summary.id) for summary in store.list_runs()]
     tags = sorted(tuple(run.config["tags"]) for run in runs)
-    assert tags == sorted(studies.study_tags("duplicates", variant, augmented) for variant, augmented in
-                          [("naive split", False), ("deduplicated", False), ("deduplicated + balanced", True)])
+    variants = [("naive split", False), ("deduplicated", False), ("deduplicated + balanced", True)]
+    assert tags == sorted(studies.study_tags("duplicates", name, augmented) for name, augmented in variants)
     for run in runs:
         assert 0 <= run.metrics["accuracy"] <= 1 and run.metrics["test_size"] > 0
         assert set(run.metrics["per_class"]) == {"-", "1", "0"}

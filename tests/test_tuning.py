@@ -45,7 +45,8 @@ def write_trial(search_dir, trial_id, status, score, values, params=None, second
         if value is not None:
             metrics[name] = {"direction": "max", "observations": [{"value": [value], "step": 0}]}
     state = {"trial_id": trial_id, "hyperparameters": {"space": [], "values": values},
-             "metrics": {"metrics": metrics}, "score": score, "best_step": 0, "status": status, "message": None}
+             "metrics": {"metrics": metrics}, "score": score, "best_step": 0, "status": status,
+             "message": None}
     trial_dir = search_dir / f"trial_{trial_id}"
     trial_dir.mkdir(parents=True)
     (trial_dir / "trial.json").write_text(json.dumps(state))
@@ -56,8 +57,10 @@ def write_trial(search_dir, trial_id, status, score, values, params=None, second
 @pytest.fixture
 def fake_search(tmp_path):
     search_dir = tmp_path / "searches" / "fake"
-    write_trial(search_dir, "00", "COMPLETED", 0.5, {"blocks": 1, "filters": 8}, 1200, 3.5, {"tuner_id": "tuner0"})
-    write_trial(search_dir, "01", "COMPLETED", 0.75, {"blocks": 2, "filters": 4}, 900, 4.0, {"tuner_id": "tuner1"})
+    write_trial(search_dir, "00", "COMPLETED", 0.5, {"blocks": 1, "filters": 8}, 1200, 3.5,
+                {"tuner_id": "tuner0"})
+    write_trial(search_dir, "01", "COMPLETED", 0.75, {"blocks": 2, "filters": 4}, 900, 4.0,
+                {"tuner_id": "tuner1"})
     write_trial(search_dir, "02", "RUNNING", None, {"blocks": 2, "filters": 8}, note={"started": 1.0})
     config = tuning.TuneConfig(name="fake", space=TINY_SPACE)
     (search_dir / "search.json").write_text(json.dumps({"config": config.to_dict(), "dataset": "tiny"}))
@@ -125,7 +128,8 @@ def test_list_searches_counts_trials(fake_search):
 
 def test_reading_a_search_imports_no_tensorflow(fake_search):
     code = ("import sys; from mathdash.tuning import trial_table; "
-            f"print(len(trial_table({str(fake_search)!r})), 'tensorflow' in sys.modules, 'keras_tuner' in sys.modules)")
+            f"print(len(trial_table({str(fake_search)!r})), "
+            "'tensorflow' in sys.modules, 'keras_tuner' in sys.modules)")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.split() == ["3", "False", "False"]
 

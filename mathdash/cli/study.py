@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="build_cnn arguments of the architectures study's CNN, e.g. '{\"blocks\": 3}'")
     cnn.add_argument("--search", default=None, metavar="NAME",
                      help="take the CNN's arguments from this search's best trial")
-    parser.add_argument("--search-root", default=None, help="parent of search directories (default artifacts/searches)")
+    parser.add_argument("--search-root", default=None,
+                        help="parent of search directories (default artifacts/searches)")
     parser.add_argument("--runs-dir", default=None, help="run store directory (default artifacts/runs)")
     parser.set_defaults(func=run)
 
@@ -56,8 +57,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"data: {args.data}: {len(dataset)} images, {dataset.num_classes} classes")
     bar = CountBar(unit="run")
     try:
-        run_ids = run_study(args.name, dataset, epochs=args.epochs, fraction=args.fraction, progress=bar.update,
-                            store=store, seed=args.seed, cnn_params=cnn_params, batch_size=args.batch_size)
+        run_ids = run_study(args.name, dataset, epochs=args.epochs, fraction=args.fraction,
+                            progress=bar.update, store=store, seed=args.seed, cnn_params=cnn_params,
+                            batch_size=args.batch_size)
     finally:
         bar.close()
     print(format_summary([store.load(run_id) for run_id in run_ids]))

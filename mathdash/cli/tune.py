@@ -36,15 +36,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--name", default="search", help="search name: its directory; the same name resumes")
     parser.add_argument("--space", default=None, metavar="JSON",
                         help='override search ranges, e.g. \'{"filters": [8, 16], "blocks": [1, 2]}\'')
-    parser.add_argument("--no-save", action="store_true", help="do not retrain and save the best trial as a run")
-    parser.add_argument("--search-root", default=None, help="parent of search directories (default artifacts/searches)")
+    parser.add_argument("--no-save", action="store_true",
+                        help="do not retrain and save the best trial as a run")
+    parser.add_argument("--search-root", default=None,
+                        help="parent of search directories (default artifacts/searches)")
     parser.add_argument("--runs-dir", default=None, help="run store directory (default artifacts/runs)")
     parser.add_argument("--list", action="store_true", help="list the searches under --search-root and exit")
     parser.add_argument("--show", action="store_true", help="print the trial table of --name and exit")
     role = parser.add_mutually_exclusive_group()
     role.add_argument("--chief", action="store_true", help="serve the oracle for --worker processes")
     role.add_argument("--worker", action="store_true", help="run trials for a --chief")
-    parser.add_argument("--tuner-id", default=None, help="worker id, e.g. tuner1 (default $KERASTUNER_TUNER_ID)")
+    parser.add_argument("--tuner-id", default=None,
+                        help="worker id, e.g. tuner1 (default $KERASTUNER_TUNER_ID)")
     parser.add_argument("--oracle-ip", default=None, help=f"chief address (default $KERASTUNER_ORACLE_IP "
                                                           f"or {DEFAULT_ORACLE_IP})")
     parser.add_argument("--oracle-port", type=int, default=None,
@@ -99,8 +102,9 @@ def set_distributed_env(args: argparse.Namespace) -> str:
     if args.worker and (not tuner_id or "chief" in tuner_id):
         raise ConfigError("a worker needs --tuner-id (e.g. tuner1), one per worker, without 'chief' in it")
     os.environ["KERASTUNER_TUNER_ID"] = tuner_id
-    os.environ["KERASTUNER_ORACLE_IP"] = args.oracle_ip or os.environ.get("KERASTUNER_ORACLE_IP", DEFAULT_ORACLE_IP)
+    address = args.oracle_ip or os.environ.get("KERASTUNER_ORACLE_IP", DEFAULT_ORACLE_IP)
     port = args.oracle_port or os.environ.get("KERASTUNER_ORACLE_PORT", DEFAULT_ORACLE_PORT)
+    os.environ["KERASTUNER_ORACLE_IP"] = address
     os.environ["KERASTUNER_ORACLE_PORT"] = str(port)
     return "chief" if args.chief else "worker"
 
@@ -123,8 +127,8 @@ def _search(args: argparse.Namespace, config: Any, root: Path, role: str) -> int
         print("serving the oracle until every worker has finished")
     bar = CountBar(unit="trial")
     try:
-        result = run_search(dataset, config, search_root=root, progress=None if role == "chief" else bar.update,
-                            store=store)
+        progress = None if role == "chief" else bar.update  # the chief runs no trial
+        result = run_search(dataset, config, search_root=root, progress=progress, store=store)
     finally:
         bar.close()
     print(result.trials.to_string(index=False))

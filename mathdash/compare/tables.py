@@ -145,7 +145,8 @@ def f1_matrix(runs: Sequence[Run], sort_by_worst: bool = False) -> pd.DataFrame:
         for name in run.labels or per_class:
             columns.setdefault(name, class_label(name))
         rows.append({name: _f1(scores) for name, scores in per_class.items()})
-    matrix = pd.DataFrame(rows, columns=list(columns), index=pd.Index(run_labels(runs), name="run"), dtype=float)
+    index = pd.Index(run_labels(runs), name="run")
+    matrix = pd.DataFrame(rows, columns=list(columns), index=index, dtype=float)
     if sort_by_worst and not matrix.empty:
         order = matrix.min(axis=0, skipna=True).sort_values(kind="stable", na_position="last").index
         matrix = matrix[order]

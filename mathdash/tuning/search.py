@@ -101,6 +101,7 @@ def run_search(
     stopped = run_tuner(tuner, train, val, config)
     table = trial_table(search_dir)
     best = best_trial(table)
+    best_params = {} if best is None else params_from_values(hyperparameter_values(best), config.space)
     run_id = None
     if role != "worker" and config.save_best and not stopped and best is not None:
         run_id = _best_run(prepared, config, search_dir, best, store, progress, stop_event)
@@ -108,7 +109,7 @@ def run_search(
         name=config.name,
         search_dir=search_dir,
         trials=table,
-        best_hyperparameters={} if best is None else params_from_values(hyperparameter_values(best), config.space),
+        best_hyperparameters=best_params,
         best_score=None if best is None else float(best["score"]),
         run_id=run_id,
         stopped=stopped,
@@ -200,6 +201,7 @@ def _retrain_progress(progress: Progress | None) -> Callable[[dict[str, Any]], N
 
     def report(update: dict[str, Any]) -> None:
         if progress is not None and update.get("epoch") is not None:
-            progress(update["epoch"], update.get("epochs") or 1, f"retraining the best trial: epoch {update['epoch']}")
+            message = f"retraining the best trial: epoch {update['epoch']}"
+            progress(update["epoch"], update.get("epochs") or 1, message)
 
     return report

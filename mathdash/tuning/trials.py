@@ -77,8 +77,9 @@ def best_search_params(search_dir: Path | str) -> dict[str, Any]:
     best = best_trial(trial_table(search_dir))
     if best is None:
         raise ArtifactError(f"search {Path(search_dir).name!r} has no completed trial yet")
-    space = read_meta(search_dir).get("config", {}).get("space")
-    return params_from_values(hyperparameter_values(best), SearchSpace.from_dict(space) if space else SearchSpace())
+    saved_space = read_meta(search_dir).get("config", {}).get("space")
+    space = SearchSpace.from_dict(saved_space) if saved_space else SearchSpace()
+    return params_from_values(hyperparameter_values(best), space)
 
 
 def _trial_row(path: Path) -> dict[str, Any] | None:

@@ -148,9 +148,8 @@ def run_tuner(tuner: Any, train: tuple, val: tuple, config: TuneConfig) -> bool:
     """Run ``tuner.search`` on (x, y) float32 (N, 45, 45, 1) / int64 (N,) pairs; True when stopped."""
     x_train, y_train = train
     try:
-        tuner.search(
-            x_train, y_train, validation_data=val, epochs=config.epochs, batch_size=config.batch_size, verbose=0
-        )
+        tuner.search(x_train, y_train, validation_data=val, epochs=config.epochs,
+                     batch_size=config.batch_size, verbose=0)
     except _SearchStopped:
         return True
     return tuner.reporter.stop_requested
