@@ -49,9 +49,9 @@ def settings_ui() -> tuning.TuneConfig | None:
         return None
 
 
-def start_ui(config: tuning.TuneConfig | None, search_root: Path) -> None:
+def start_ui(config: tuning.TuneConfig | None, search_root: Path, searches: list[dict]) -> None:
     """The start button (resumes a search of that name); disabled while any job runs."""
-    existing = {entry["name"]: entry for entry in tuning.list_searches(search_root)}
+    existing = {entry["name"]: entry for entry in searches}
     if config is not None and config.name in existing:
         entry = existing[config.name]
         st.caption(f"A search named `{config.name}` exists ({entry['completed']} of {entry['trials']} trials "
@@ -79,9 +79,8 @@ def _start(config: tuning.TuneConfig, search_root: Path) -> None:
     st.rerun()
 
 
-def searches_ui(search_root: Path) -> str | None:
-    """The existing searches and the one to show (the running search, else the newest)."""
-    searches = tuning.list_searches(search_root)
+def searches_ui(searches: list[dict]) -> str | None:
+    """The existing searches (``list_searches``) and the one to show (the started one, else the newest)."""
     if not searches:
         st.info("No search yet: start one above.")
         return None
@@ -129,9 +128,10 @@ st.title("Tune")
 st.caption("keras-tuner searches the CNN's conv blocks, filters, kernel size, batch norm, dropout, dense "
            "units and learning rate; the best trial is retrained and saved as a run.")
 search_root = tuning.SEARCH_ROOT
-start_ui(settings_ui(), search_root)
+searches = tuning.list_searches(search_root)  # starting a search re-runs the page, which lists it
+start_ui(settings_ui(), search_root, searches)
 job = live_job_panel(key="tune_job")
-shown = searches_ui(search_root)
+shown = searches_ui(searches)
 if shown is not None:
     searching = job is not None and job.running and job.kind == "tune"
     trials_ui(search_root / shown, live=searching)
