@@ -7,7 +7,6 @@ model those tests train, and the browser test (drawn with Playwright's mouse on 
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
 import sys
@@ -123,15 +122,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_app(port: int, timeout: float = 90.0, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on ``port`` until the block ends; yields its base URL."""
+def streamlit_app(port: int, log: Path, root: Path = REPO, timeout: float = 120.0) -> Iterator[str]:
+    """Run ``streamlit run app.py`` in ``root`` on ``port`` until the block ends; yields its base URL.
+
+    The server's output goes to ``log`` (a pipe nobody reads could fill up and stall it).
+    """
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **(env or {})},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with open(log, "w") as output:
+        process = subprocess.Popen(command, cwd=root, stdout=output, stderr=subprocess.STDOUT)
     try:
-        _wait_healthy(process, f"http://127.0.0.1:{port}/_stcore/health", timeout)
+        _wait_healthy(process, f"http://127.0.0.1:{port}/_stcore/health", timeout, log)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -142,11 +144,11 @@ def streamlit_app(port: int, timeout: float = 90.0, env: dict[str, str] | None =
             process.wait()
 
 
-def _wait_healthy(process: subprocess.Popen, url: str, timeout: float) -> None:
+def _wait_healthy(process: subprocess.Popen, url: str, timeout: float, log: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{process.stdout.read()}")
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()[-3000:]}")
         with contextlib.suppress(OSError):
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:

@@ -93,14 +93,12 @@ def test_estimate_pen_width_measures_known_bars():
     assert estimate_pen_width(np.full((2, 45, 45), 255, np.uint8)) == 0.0
 
 
-@pytest.mark.slow
 def test_training_pen_width_is_the_built_in_sets():
-    from mathdash.symbols import KAGGLE_CLASSES
-    from mathdash.synth import render_symbol
+    from mathdash.builtin import load_builtin
 
-    rng = np.random.default_rng(0)
-    images = np.stack([render_symbol(name, rng) for name in KAGGLE_CLASSES for _ in range(2)])
-    assert estimate_pen_width(images) == pytest.approx(TRAINING_PEN_WIDTH, rel=0.1)
+    images = load_builtin("symbols").images
+    assert len(images) > 1000
+    assert estimate_pen_width(images) == pytest.approx(TRAINING_PEN_WIDTH, rel=0.05)
 
 
 def test_non_image_arrays_are_refused():
