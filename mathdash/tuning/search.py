@@ -137,13 +137,13 @@ def _prepare(dataset: Dataset, config: TuneConfig, progress: Progress | None) ->
 
 def _check_resumable(search_dir: Path, config: TuneConfig, dataset: Dataset) -> None:
     meta = read_meta(search_dir)
-    if not meta:
+    if "config" not in meta:
         return
     earlier = TuneConfig.from_dict(meta["config"])
     if (earlier.algorithm, earlier.space) != (config.algorithm, config.space):
         raise ConfigError(
-            f"search {config.name!r} was started with algorithm {earlier.algorithm!r} and another "
-            "search space; resume it with the same settings or choose a new name"
+            f"search {config.name!r} was started with algorithm {earlier.algorithm!r} and its own search "
+            "space; resume it with those settings or choose a new name"
         )
     if meta.get("class_names") != list(dataset.class_names):
         raise ConfigError(
