@@ -105,35 +105,41 @@ def read_image(source: str | Path | BinaryIO) -> tuple[np.ndarray | None, str]:
 
 def _ink_strength(pixels: np.ndarray) -> np.ndarray:
     """float32 (H, W) in [0, 1]: 1 where the picture is full ink, 0 on the background."""
-    array = np.asarray(pixels)
-    if array.dtype != np.uint8:
-        array = np.clip(array, 0, 255).astype(np.uint8)
-    if array.ndim == 3 and array.shape[2] == 1:
-        array = array[..., 0]
+    array = _check_pixels(pixels)
     if array.ndim == 2:
         return _ink_from_grey(array.astype(np.float32))
-    if array.ndim != 3 or array.shape[2] not in (3, 4) or min(array.shape[:2]) < 2:
-        raise ValueError(f"expected a grey, RGB or RGBA image, got an array of shape {array.shape}")
     grey = array[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
     if array.shape[2] == 3:
         return _ink_from_grey(grey)
     alpha = array[..., 3].astype(np.float32) / 255.0
-    if np.median(_border(alpha)) < 0.5:  # a transparent background: whatever is painted is ink
+    if np.median(alpha) < 0.5:  # a transparent background: whatever is painted is ink
         return alpha
     return _ink_from_grey(grey * alpha + PAPER * (1.0 - alpha))
 
 
+def _check_pixels(pixels: np.ndarray) -> np.ndarray:
+    """The pixels as uint8 (H, W), (H, W, 3) or (H, W, 4); ValueError for anything else."""
+    array = np.asarray(pixels)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
+    image_shaped = array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))
+    if not image_shaped or 0 in array.shape:
+        raise ValueError(f"expected a grey, RGB or RGBA image, got an array of shape {array.shape}")
+    if array.dtype != np.uint8:
+        array = np.clip(array, 0, 255).astype(np.uint8)
+    return array
+
+
 def _ink_from_grey(grey: np.ndarray) -> np.ndarray:
-    """Ink strength of a grey picture measured against its background (the border's median)."""
-    background = float(np.median(_border(grey)))
+    """Ink strength of a grey picture measured against its background.
+
+    The background is the median grey: a picture of a symbol is mostly paper, even when it is
+    cropped so tightly that the ink runs along its edges.
+    """
+    background = float(np.median(grey))
     if background >= 128:  # dark ink on light paper
         return np.clip((background - grey) / max(background, 1.0), 0.0, 1.0)
     return np.clip((grey - background) / max(255.0 - background, 1.0), 0.0, 1.0)
-
-
-def _border(image: np.ndarray) -> np.ndarray:
-    """The outermost rows and columns of a 2-D array, flattened."""
-    return np.concatenate([image[0], image[-1], image[1:-1, 0], image[1:-1, -1]])
 
 
 def _resample(ink: np.ndarray, size: int) -> np.ndarray:

@@ -64,6 +64,14 @@ def test_light_on_dark_upload_is_inverted():
     assert _ink(reference).sum() > 100
 
 
+def test_tightly_cropped_upload_keeps_its_polarity():
+    equals = np.full((15, 40), 255, np.uint8)
+    equals[:3] = equals[-3:] = 20  # "=" cropped to its ink: the bars run along the edges
+    image = prepare_drawing(equals)
+    assert _ink(image)[22].sum() == 0  # paper between the bars
+    assert _ink(image)[:, 22].sum() >= 4  # the two bars
+
+
 @pytest.mark.parametrize("name", SYMBOLS)
 def test_thick_mouse_and_thin_pen_strokes_give_nearly_the_same_image(name):
     thin = prepare_drawing(render_strokes(SYMBOL_STROKES[name], width=3))
@@ -106,6 +114,9 @@ def test_non_image_arrays_are_refused():
         prepare_drawing(np.zeros((10, 10, 2), np.uint8))
     with pytest.raises(ValueError, match="shape"):
         prepare_drawing(np.zeros(10, np.uint8))
+    with pytest.raises(ValueError, match="shape"):
+        prepare_drawing(np.zeros((0, 280, 4), np.uint8))
+    assert prepare_drawing(np.full((1, 1), 0, np.uint8)) is None  # one pixel is no symbol
 
 
 # --- Predictor ------------------------------------------------------------------------------
