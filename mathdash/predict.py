@@ -29,6 +29,7 @@ TRAINING_PEN_WIDTH = 2.1
 WORK_SIZE = 128  # the ink box's longer side while skeletonising: fine enough for a 45 px result
 MIN_INK_FRACTION = 0.0005  # less ink than this share of the picture is "nothing drawn"
 MIN_INK_PIXELS = 4
+BATCH_SIZE = 256  # images per forward pass when ranking many at once (the command line)
 _INK_LEVEL = 0.5  # ink strength (0 paper .. 1 full ink) that counts as a stroke pixel
 _WORK_LEVEL = 0.3  # lower after resampling, so a thin line that lost contrast stays connected
 
@@ -209,8 +210,10 @@ class Predictor:
         Returns:
             float32 array (N, C), rows summing to 1, columns in ``class_names`` order.
         """
-        outputs = np.asarray(self._forward(to_model_input(images)), dtype=np.float32)
-        return _as_probabilities(outputs)
+        inputs = to_model_input(images)
+        outputs = [np.asarray(self._forward(inputs[start:start + BATCH_SIZE]), dtype=np.float32)
+                   for start in range(0, len(inputs), BATCH_SIZE)]
+        return _as_probabilities(np.concatenate(outputs))
 
     def topk(self, image: np.ndarray, k: int = 5) -> list[tuple[str, float]]:
         """The ``k`` most probable classes of one image, most probable first.

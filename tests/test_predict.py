@@ -147,7 +147,17 @@ def test_topk_reads_unseen_drawings(predictor):
 @pytest.mark.parametrize("name", SYMBOLS)
 def test_thick_and_thin_strokes_get_the_same_answer(predictor, name):
     for width in (3, 25):
-        assert predictor.topk(prepare_drawing(render_strokes(SYMBOL_STROKES[name], width=width)))[0][0] == name
+        image = prepare_drawing(render_strokes(SYMBOL_STROKES[name], width=width))
+        assert predictor.topk(image)[0][0] == name
+
+
+@pytest.mark.slow
+def test_many_images_are_ranked_in_batches(predictor, monkeypatch):
+    canvases, _, _ = drawing_set(per_class=2, seed=2)
+    images = np.stack([prepare_drawing(c) for c in canvases])
+    one_by_one = np.concatenate([predictor.probabilities(image) for image in images])
+    monkeypatch.setattr("mathdash.predict.BATCH_SIZE", 3)
+    np.testing.assert_allclose(predictor.probabilities(images), one_by_one, atol=1e-5)
 
 
 @pytest.mark.slow
@@ -216,5 +226,7 @@ def test_predict_command_fails_only_when_nothing_is_readable(tmp_path, capsys, m
     bad = tmp_path / "notes.png"
     bad.write_text("just text")
     assert main(["predict", str(bad), str(tmp_path / "gone.jpg")]) == 1
+    with pytest.raises(SystemExit):
+        main(["predict", str(bad), "--top", "0"])
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(": ")[1] for line in lines] == ["unreadable", "unreadable"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,33 +43,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__.splitlines()[0])
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
     parser.add_argument("--run", default=None, help="run id (default: the active run)")
-    parser.add_argument("--top", type=int, default=5, help="how many classes to list (default 5)")
+    parser.add_argument("--top", type=_positive_int, default=5, help="how many classes to list (default 5)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Classify every readable file; exit status 1 only when no file could be read."""
-    from mathdash.predict import prepare_drawing, read_image
-
-    if args.top < 1:
-        print("error: --top must be at least 1", file=sys.stderr)
-        return 2
-    results, prepared = [], {}
-    for path in args.images:
-        pixels, error = read_image(path)
-        if pixels is None:
-            results.append(FileResult(path, UNREADABLE, error))
-            continue
-        image = prepare_drawing(pixels)
-        if image is None:
-            results.append(FileResult(path, BLANK, "no symbol found: draw a symbol"))
-            continue
-        results.append(FileResult(path, OK))
-        prepared[len(results) - 1] = image
+    results, prepared = _read_all(args.images)
     run_id = _rank(results, prepared, args.run, args.top) if prepared else args.run
     _print(results, run_id, args.json)
     return 0 if any(r.status != UNREADABLE for r in results) else 1
+
+
+def _read_all(paths: list[str]) -> tuple[list[FileResult], dict[int, np.ndarray]]:
+    """One result per path, and the prepared 45x45 image of each readable, non-blank one by index."""
+    from mathdash.predict import prepare_drawing, read_image
+
+    results, prepared = [], {}
+    for path in paths:
+        pixels, error = read_image(path)
+        image = prepare_drawing(pixels) if pixels is not None else None
+        if pixels is None:
+            results.append(FileResult(path, UNREADABLE, error))
+        elif image is None:
+            results.append(FileResult(path, BLANK, "no symbol found: draw a symbol"))
+        else:
+            prepared[len(results)] = image
+            results.append(FileResult(path, OK))
+    return results, prepared
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _rank(results: list[FileResult], prepared: dict[int, np.ndarray], run_id: str | None, k: int) -> str:
