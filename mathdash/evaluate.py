@@ -214,7 +214,9 @@ def leakage_flag(history: pd.DataFrame | dict[str, list[float]]) -> bool:
     return bool((last["val_accuracy"] - last["accuracy"]).mean() > LEAKAGE_MARGIN)
 
 
-def _check_predictions(y_true: np.ndarray, proba: np.ndarray, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+def _check_predictions(
+    y_true: np.ndarray, proba: np.ndarray, num_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
     y_true = np.asarray(y_true, dtype=np.int64)
     proba = np.asarray(proba)
     if proba.ndim != 2 or proba.shape[0] != y_true.shape[0]:

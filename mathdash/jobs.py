@@ -116,7 +116,8 @@ class JobManager:
                 )
             job = Job(id=f"{kind}-{next(self._count)}", kind=kind, title=title)
             self._latest = job
-        thread = threading.Thread(target=_run_job, args=(job, fn, kwargs), name=f"mathdash-{job.id}", daemon=True)
+        thread = threading.Thread(target=_run_job, args=(job, fn, kwargs), name=f"mathdash-{job.id}")
+        thread.daemon = True  # never keeps the app process alive at shutdown
         thread.start()
         return job
 

@@ -155,7 +155,9 @@ def count_params(model: Any) -> int:
     return int(model.count_params())
 
 
-def _build_classic(application: Callable[..., Any], num_classes: int, learning_rate: float, **kwargs: Any) -> Any:
+def _build_classic(
+    application: Callable[..., Any], num_classes: int, learning_rate: float, **kwargs: Any
+) -> Any:
     import keras
     from keras import layers
 

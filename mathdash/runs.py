@@ -108,7 +108,9 @@ class RunStore:
         default_dir: the shipped run directory; listed as 'default' when it exists.
     """
 
-    def __init__(self, root: Path | str | None = None, default_dir: Path | str | None = DEFAULT_RUN_DIR) -> None:
+    def __init__(
+        self, root: Path | str | None = None, default_dir: Path | str | None = DEFAULT_RUN_DIR
+    ) -> None:
         self.root = Path(root if root is not None else os.environ.get(RUNS_DIR_ENV, DEFAULT_ROOT))
         self.default_dir = Path(default_dir) if default_dir is not None else None
 
@@ -167,7 +169,8 @@ class RunStore:
             ArtifactError: no such run, or a file missing or unreadable.
         """
         path = self.path_of(run_id)
-        config, metrics, labels = (_read_json(path / name) for name in ("config.json", "metrics.json", "labels.json"))
+        config, metrics, labels = (_read_json(path / name) for name in ("config.json", "metrics.json",
+                                                                        "labels.json"))
         if not (path / "model.keras").is_file():
             raise ArtifactError(f"run {run_id!r} has no model.keras")
         if not isinstance(labels, list) or not labels:

@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__.splitlines()[0])
     parser.add_argument("run_id", metavar="RUN", help="run id ('default' for the shipped run)")
     parser.add_argument("--data", default=None, help="score every image of this source instead")
-    parser.add_argument("--runs-dir", default=None, help="run store directory (default $MATHDASH_RUNS_DIR or artifacts/runs)")
+    parser.add_argument("--runs-dir", default=None,
+                        help="run store directory (default $MATHDASH_RUNS_DIR or artifacts/runs)")
     parser.set_defaults(func=run)
 
 
@@ -37,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
         images = rebuild_test_set(load_source(config.data), config)
         where = f"the run's test images from {config.data}"
     images, dropped = align_classes(images, saved.labels)
-    print(f"scoring {len(images)} images: {where}" + (f" ({dropped} of unknown classes left out)" if dropped else ""))
+    left_out = f" ({dropped} of unknown classes left out)" if dropped else ""
+    print(f"scoring {len(images)} images: {where}{left_out}")
     metrics = evaluate_model(saved.load_model(), images)
     print(format_metrics(saved.id, metrics))
     return 0

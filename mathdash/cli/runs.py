@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["list", "show", "delete", "activate"])
     parser.add_argument("run_id", nargs="?", metavar="ID", help="run id (show, delete, activate)")
-    parser.add_argument("--runs-dir", default=None, help="run store directory (default $MATHDASH_RUNS_DIR or artifacts/runs)")
+    parser.add_argument("--runs-dir", default=None,
+                        help="run store directory (default $MATHDASH_RUNS_DIR or artifacts/runs)")
     parser.add_argument("--json", action="store_true", help="list/show as JSON")
     parser.set_defaults(func=run)
 
@@ -58,8 +59,10 @@ def _list(store: RunStore, as_json: bool) -> int:
         print("no runs")
         return 0
     table.insert(0, "", table.pop("active").map({True: "*", False: ""}))
-    columns = ["", "id", "created", "model", "state", "accuracy", "macro_f1", "worst_class", "worst_f1", "broken"]
-    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4f}".format):
+    columns = ["", "id", "created", "model", "state", "accuracy", "macro_f1", "worst_class", "worst_f1",
+               "broken"]
+    display = {"display.width": 200, "display.max_columns": None, "display.float_format": "{:.4f}".format}
+    with pd.option_context(*[item for pair in display.items() for item in pair]):
         print(table[columns].to_string(index=False))
     return 0
 

@@ -27,12 +27,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--patience", type=int, default=3, help="epochs without a better val loss")
     parser.add_argument("--dedup", action=argparse.BooleanOptionalAction, default=True,
                         help="remove near-duplicates before splitting (default on)")
-    parser.add_argument("--balance", default="none", help="grow rare classes to median, max, a count, or none")
+    parser.add_argument("--balance", default="none",
+                        help="grow rare classes to median, max, a count, or none")
     parser.add_argument("--augment", default="none", help="on-the-fly augmentation config name, or none")
     parser.add_argument("--naive-split", action="store_true", help="split sample by sample (shows the leak)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--activate", action="store_true", help="make the new run the active model")
-    parser.add_argument("--runs-dir", default=None, help="run store directory (default $MATHDASH_RUNS_DIR or artifacts/runs)")
+    parser.add_argument("--runs-dir", default=None,
+                        help="run store directory (default $MATHDASH_RUNS_DIR or artifacts/runs)")
     parser.add_argument("--export", default=None, metavar="DIR",
                         help="also copy the finished run to DIR (artifacts/default_run ships it)")
     parser.set_defaults(func=run)
@@ -131,7 +133,9 @@ class _ProgressBar:
 
 
 def _postfix(update: dict[str, Any]) -> dict[str, str]:
-    keys = ("loss", "accuracy", "val_loss", "val_accuracy") if update["phase"] == "epoch" else ("loss", "accuracy")
+    keys = ("loss", "accuracy")
+    if update["phase"] == "epoch":
+        keys += ("val_loss", "val_accuracy")
     return {key: f"{update[key]:.4f}" for key in keys if update.get(key) is not None}
 
 

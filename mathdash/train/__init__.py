@@ -36,7 +36,9 @@ class RunResult:
     state: str = "done"
 
 
-def prepare_data(dataset: Dataset, config: TrainConfig, progress: Callable[..., None] | None = None) -> Dataset:
+def prepare_data(
+    dataset: Dataset, config: TrainConfig, progress: Callable[..., None] | None = None
+) -> Dataset:
     """Apply the config's duplicate removal and class balancing (steps already done are skipped).
 
     A dataset that already carries ``extras["group"]`` counts as deduplicated, one with

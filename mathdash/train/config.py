@@ -101,7 +101,8 @@ def _check_config(config: TrainConfig) -> None:
     if not config.learning_rate > 0:
         raise ConfigError(f"learning_rate must be positive, got {config.learning_rate!r}")
     balance = config.balance
-    if balance is not None and balance not in BALANCE_TARGETS and not (isinstance(balance, int) and balance > 0):
+    count = isinstance(balance, int) and not isinstance(balance, bool) and balance > 0
+    if balance is not None and balance not in BALANCE_TARGETS and not count:
         raise ConfigError(f"balance must be 'median', 'max', a positive count or None, got {balance!r}")
     if not isinstance(config.model_params, dict):
         raise ConfigError(f"model_params must be a dict, got {type(config.model_params).__name__}")

@@ -73,7 +73,9 @@ def fit_model(
     train = _training_data(dataset, split.train, config)
     val = (to_model_input(dataset.images[split.val]), dataset.labels[split.val])
     batches = int(np.ceil(len(split.train) / config.batch_size))
-    early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
+    early = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=config.patience, restore_best_weights=True
+    )
     reporter = _progress_callback(emit, stop_event, config.epochs, batches)
     start = time.perf_counter()
     state = "done"
@@ -114,7 +116,10 @@ def _training_data(dataset: Dataset, index: np.ndarray, config: TrainConfig) -> 
     from mathdash.augment import AugmentConfig, resolve_config
     from mathdash.augment.batches import AugmentedSequence
 
-    augment = AugmentConfig.from_dict(config.augment) if isinstance(config.augment, dict) else resolve_config(config.augment)
+    if isinstance(config.augment, dict):
+        augment = AugmentConfig.from_dict(config.augment)
+    else:
+        augment = resolve_config(config.augment)
     return (AugmentedSequence(images, labels, augment, batch_size=config.batch_size, seed=config.seed,
                               class_names=dataset.class_names),)
 

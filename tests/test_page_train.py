@@ -1,0 +1,92 @@
+"""The Train page under AppTest: controls, the run list, a run's metrics, a tiny job started from the page."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mathdash.evaluate import evaluate_predictions
+from mathdash.jobs import MANAGER
+from mathdash.runs import RunStore
+from ui.data import DataSource
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "train.py")
+TIMEOUT = 60
+NAMES = ["bar", "dash", "ring"]
+
+
+class _FakeModel:
+    def save(self, path):
+        Path(path).write_text("not a real model")
+
+
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch):
+    """A run store with one saved run (made-up metrics), used by the page's ``RunStore()``."""
+    monkeypatch.setenv("MATHDASH_RUNS_DIR", str(tmp_path / "runs"))
+    metrics = evaluate_predictions(np.array([0, 1, 2, 2]), np.eye(3)[[0, 1, 2, 0]], NAMES)
+    metrics.update(state="done", params=1234, epochs_run=2, best_epoch=2, train_seconds=3.0)
+    history = {"loss": [1.0, 0.5], "accuracy": [0.5, 0.75], "val_loss": [0.9, 0.6], "val_accuracy": [0.5, 0.7]}
+    RunStore(default_dir=None).save(_FakeModel(), {"model": "baseline", "data": "shapes"}, metrics, history, NAMES,
+                                    run_id="20200101-000000-baseline-aaaaaa")
+    return tmp_path / "runs"
+
+
+@pytest.fixture
+def data_source(tmp_path):
+    """A tiny .npz dataset of three easy shapes, as the page's current data."""
+    from mathdash.loaders import save_npz
+    from test_train import shapes_dataset
+
+    path = tmp_path / "shapes.npz"
+    save_npz(shapes_dataset(per_class=20), path)
+    return DataSource("npz", str(path))
+
+
+def _run_ids(at: AppTest) -> list[str]:
+    """Ids in the run table (AppTest gives dataframes no key: the one with 'id' and 'active' columns)."""
+    tables = [d.value for d in at.dataframe if {"id", "active"} <= set(d.value.columns)]
+    assert len(tables) == 1
+    return tables[0]["id"].tolist()
+
+
+def _page(source: DataSource) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["data_source"] = source
+    return at.run()
+
+
+def test_page_shows_controls_runs_and_the_run_metrics(runs_dir, data_source):
+    MANAGER.wait(TIMEOUT)
+    at = _page(data_source)
+    assert not at.exception
+    assert at.radio(key="train_data").options == ["Raw (as loaded)", "Deduplicated",
+                                                  "Deduplicated + balanced (rare classes grown to the median)"]
+    assert "cnn" in at.selectbox(key="train_model").options
+    assert "none" in at.selectbox(key="train_augment").options
+    assert _run_ids(at) == ["20200101-000000-baseline-aaaaaa"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Test accuracy"] == "75.00%"
+    assert metrics["Worst class F1"] == "0.667"
+    assert not at.button(key="train_start").disabled
+
+
+@pytest.mark.slow
+def test_a_job_started_on_the_page_trains_and_its_run_appears(runs_dir, data_source):
+    MANAGER.wait(TIMEOUT)
+    at = _page(data_source)
+    at.radio(key="train_data").set_value("raw")
+    at.slider(key="train_epochs").set_value(1)
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    job = MANAGER.current()
+    assert job.kind == "train"
+    at.run()  # a second visitor / a reload sees the same job and cannot start another
+    assert at.button(key="train_start").disabled or not job.running
+    MANAGER.wait(TIMEOUT)
+    assert job.state == "done", job.error
+    at.run()
+    assert not at.exception
+    assert job.result.run_id in _run_ids(at)
+    assert at.selectbox(key="train_run_pick").value == job.result.run_id
