@@ -1,0 +1,106 @@
+"""The duplicates panel under AppTest: counts, slider and hash recount, gallery, conflicts, leakage."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY_APP = str(ROOT / "tests" / "apps" / "dedup_app.py")
+DATASET_PAGE = str(ROOT / "pages" / "dataset.py")
+TIMEOUT = 90
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.fixture
+def tiny(monkeypatch, tmp_path) -> AppTest:
+    monkeypatch.setenv("MATHDASH_CACHE_DIR", str(tmp_path / "cache"))
+    return AppTest.from_file(TINY_APP, default_timeout=TIMEOUT)
+
+
+def test_counts_gallery_and_conflicts_of_the_tiny_set(tiny):
+    at = tiny.run()
+    assert not at.exception
+    metrics = _metrics(at)
+    # 30 images: 4 exact copies, 1 dimmer copy, 1 exact copy under another class -> 24 unique.
+    assert metrics["Total images"] == "30"
+    assert metrics["Unique (kept)"] == "24"
+    assert metrics["Pixel-identical copies"] == "5"
+    assert metrics["Label conflicts"] == "1"
+    assert any("A~B and B~C" in c.value for c in at.caption)
+    groups = [m.value for m in at.markdown if m.value.startswith("**Group")]
+    assert len(groups) >= 6 and all("2 images" in g for g in groups[:6])
+    conflicts = next(d.value for d in at.dataframe if "kept as" in d.value.columns)
+    assert list(conflicts["images"]) == [2]
+    assert conflicts["classes"][0] == "1 ×1, - ×1"
+    assert at.get("download_button")[0].proto.label.startswith("Download the duplicate report")
+
+
+def test_threshold_slider_and_hash_choice_recount(tiny):
+    at = tiny.run()
+    at.slider(key="dedup_threshold").set_value(0).run()
+    assert not at.exception
+    assert _metrics(at)["Unique (kept)"] == "25"  # the dimmer copy no longer matches at 0 bits
+    for method in ["dhash", "ahash", "whash"]:
+        at.selectbox(key="dedup_method").set_value(method).run()
+        assert not at.exception
+        assert _metrics(at)["Pixel-identical copies"] == "5"  # exact copies whatever the hash
+
+
+def test_naive_split_leakage_is_counted(tiny):
+    at = tiny.run()
+    label = next(k for k in _metrics(at) if k.startswith("Naive random 80%/20% split"))
+    count, total = _metrics(at)[label].split(" of ")
+    assert total == "6" and 0 <= int(count) <= 6
+
+
+def test_second_source_leakage_skips_bad_files_and_names_missing_paths(tiny, tmp_path):
+    from mathdash.loaders import write_folder
+    from tests.apps.dedup_app import tiny_dataset
+
+    dataset = tiny_dataset()
+    test_root = tmp_path / "test_images"
+    write_folder(dataset.subset([0, 6, 7]), test_root)  # row 0 is in the panel's set, rows 6, 7 too
+    (test_root / "1" / "broken.png").write_bytes(b"not a png")
+    at = tiny.run()
+    at.text_input(key="dedup_leak_path").input(str(tmp_path / "nowhere")).run()
+    assert any("No such file or folder" in e.value for e in at.error)
+    at.text_input(key="dedup_leak_path").input(str(test_root)).run()
+    assert not at.exception
+    assert _metrics(at)[f"Images in {test_root} with a duplicate in this dataset"] == "3 of 3"
+    assert any("Skipped unreadable files" in w.value and ": 1 " in w.value for w in at.warning)
+
+
+def test_panel_on_the_dataset_page_with_a_small_npz(monkeypatch, tmp_path):
+    from mathdash.loaders import save_npz
+    from tests.apps.dedup_app import tiny_dataset
+    from ui.data import DataSource
+
+    monkeypatch.setenv("MATHDASH_CACHE_DIR", str(tmp_path / "cache"))
+    path = save_npz(tiny_dataset(), tmp_path / "tiny.npz")
+    at = AppTest.from_file(DATASET_PAGE, default_timeout=TIMEOUT)
+    at.session_state["data_source"] = DataSource("npz", str(path))
+    at.run()
+    assert not at.exception
+    assert "Duplicates" in [h.value for h in at.header]
+    assert _metrics(at)["Unique (kept)"] == "24"
+
+
+def _empty_app():
+    import numpy as np
+
+    from mathdash.dataset import Dataset
+    from ui.dedup_panel import dedup_panel
+
+    dedup_panel(Dataset(np.zeros((0, 45, 45), np.uint8), np.zeros(0, np.int64), ["-"], []))
+
+
+def test_an_empty_dataset_shows_a_note_not_an_error():
+    at = AppTest.from_function(_empty_app, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert any("No images" in i.value for i in at.info)
+    assert np.size(at.metric) == 0
