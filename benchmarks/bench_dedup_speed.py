@@ -1,0 +1,162 @@
+"""Duplicate finding at Kaggle scale: hashing, near-duplicate search and grouping of ~376k images.
+
+Also times the naive route on a 20,000-image subset (imagehash per image, then comparing hash
+objects pair by pair) and prints how many times slower it is than the batched route.
+
+Run: ``.venv/bin/python benchmarks/bench_dedup_speed.py [--small] [--data kaggle|tiled|builtin]``.
+Goal: hashing + search + grouping of the Kaggle-scale set in at most 60 s on 2 cores.
+
+Data: ``kaggle`` generates the built-in set at Kaggle scale (376,440 files, ~83k distinct drawings,
+the rest copies) once and keeps it as an .npz under the cache folder; ``tiled`` repeats the shipped
+built-in set, each repeat shifted by one pixel and re-inked, to the same size (no generation);
+``builtin`` is the shipped set itself (34,881 images; what ``--small`` uses).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mathdash.dedup import (  # noqa: E402
+    DEFAULT_METHOD,
+    DEFAULT_THRESHOLD,
+    find_duplicate_groups,
+    find_pairs,
+    hash_images,
+)
+
+GOAL_SECONDS = 60.0
+KAGGLE_FILES = 376_440
+NAIVE_SUBSET = 20_000
+NAIVE_PAIR_SAMPLE = 300_000  # pairs actually compared by the naive route; the rest extrapolated
+SMALL_NAIVE_SUBSET = 2_000
+
+
+def benchmark_images(kind: str, files: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """(images, labels, description) of the benchmark set: generated, tiled or the shipped one."""
+    if kind == "builtin":
+        from mathdash.loaders import load_source
+
+        dataset = load_source("builtin:symbols")
+        return dataset.images, dataset.labels, "the shipped built-in set"
+    if kind == "tiled":
+        return _tiled(files)
+    cache_dir = Path(os.environ.get("MATHDASH_CACHE_DIR", "artifacts/cache"))
+    path = cache_dir / f"bench_dedup_{files}.npz"
+    if not path.exists():
+        from mathdash.synth import generate_dataset
+
+        started = time.perf_counter()
+        dataset = generate_dataset(seed=0, scale="kaggle" if files == KAGGLE_FILES else files)
+        print(f"generated {len(dataset):,} images in {time.perf_counter() - started:.0f} s; kept in {path}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, images=dataset.images, labels=dataset.labels)
+    with np.load(path) as arrays:
+        return arrays["images"], arrays["labels"], f"generated built-in set at scale {files:,} ({path})"
+
+
+def _tiled(files: int) -> tuple[np.ndarray, np.ndarray, str]:
+    from mathdash.loaders import load_source
+
+    base = load_source("builtin:symbols")
+    rng = np.random.default_rng(0)
+    repeats = -(-files // len(base))
+    tiles = [base.images]
+    for _ in range(repeats - 1):
+        shifted = np.roll(base.images, shift=tuple(rng.integers(-1, 2, 2)), axis=(1, 2))
+        tiles.append(np.clip(shifted.astype(np.int16) - rng.integers(0, 20), 0, 255).astype(np.uint8))
+    images = np.concatenate(tiles)[:files]
+    labels = np.tile(base.labels, repeats)[:files]
+    return images, labels, f"built-in set ({len(base):,}) tiled {repeats}x with 1-pixel shifts and re-inking"
+
+
+def time_batched(images: np.ndarray, labels: np.ndarray, threshold: int) -> float:
+    """Seconds for digests + hashing + search + grouping, the way the CLI and the page run it."""
+    started = time.perf_counter()
+    report = find_duplicate_groups(images, labels, method=DEFAULT_METHOD, threshold=threshold)
+    seconds = time.perf_counter() - started
+    stages = ", ".join(f"{stage} {s:.2f} s" for stage, s in report.timings.items())
+    print(f"  {len(images):,} images -> {report.n_kept:,} kept, {len(report.groups):,} groups: "
+          f"{seconds:.2f} s ({stages})")
+    return seconds
+
+
+def time_naive(images: np.ndarray, threshold: int, rng: np.random.Generator) -> float:
+    """Seconds for imagehash per image plus every pair compared as hash objects (extrapolated)."""
+    import imagehash
+    from PIL import Image
+
+    started = time.perf_counter()
+    hashes = [imagehash.phash(Image.fromarray(image)) for image in images]
+    hashing = time.perf_counter() - started
+    count = len(hashes)
+    all_pairs = count * (count - 1) // 2
+    sample = min(NAIVE_PAIR_SAMPLE, all_pairs)
+    first = rng.integers(0, count, sample)
+    second = (first + rng.integers(1, count, sample)) % count
+    started = time.perf_counter()
+    matches = sum(1 for i, j in zip(first.tolist(), second.tolist()) if hashes[i] - hashes[j] <= threshold)
+    per_pair = (time.perf_counter() - started) / sample
+    comparing = per_pair * all_pairs
+    print(f"  imagehash.phash per image: {hashing:.1f} s for {count:,} images")
+    print(f"  pairwise 'h1 - h2 <= {threshold}': {per_pair * 1e6:.2f} us per pair, timed on {sample:,} "
+          f"random pairs ({matches} matched), extrapolated to all {all_pairs:,} pairs: {comparing:,.0f} s")
+    _check_same_hashes(images, hashes)
+    return hashing + comparing
+
+
+def _check_same_hashes(images: np.ndarray, naive: list) -> None:
+    batched = hash_images(images, DEFAULT_METHOD)
+    expected = np.array([int(str(h), 16) for h in naive], dtype=np.uint64)
+    same = int((batched == expected).sum())
+    print(f"  batched hashes equal to imagehash's: {same:,} of {len(images):,}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true",
+                        help=f"the shipped built-in set and a {SMALL_NAIVE_SUBSET:,}-image naive subset")
+    parser.add_argument("--data", choices=["kaggle", "tiled", "builtin"], default=None,
+                        help="kaggle (default), tiled, or builtin (default with --small)")
+    parser.add_argument("--files", type=int, default=KAGGLE_FILES, help="images for kaggle/tiled data")
+    parser.add_argument("--threshold", type=int, default=DEFAULT_THRESHOLD)
+    args = parser.parse_args()
+    data = args.data or ("builtin" if args.small else "kaggle")
+    subset_size = SMALL_NAIVE_SUBSET if args.small else NAIVE_SUBSET
+    images, labels, description = benchmark_images(data, args.files)
+    print(f"data: {description}: {len(images):,} images {images.shape[1]}x{images.shape[2]}, "
+          f"{DEFAULT_METHOD}, threshold {args.threshold}; {os.cpu_count()} CPU cores visible")
+
+    print("\nBatched route, whole set:")
+    whole = time_batched(images, labels, args.threshold)
+    started = time.perf_counter()
+    hashes = hash_images(images, DEFAULT_METHOD)
+    hashing_all = time.perf_counter() - started
+    started = time.perf_counter()
+    pairs = find_pairs(np.unique(hashes), args.threshold)
+    print(f"  for reference: hashing every image without skipping exact copies {hashing_all:.2f} s; "
+          f"search among distinct hashes {time.perf_counter() - started:.2f} s ({len(pairs):,} pairs)")
+
+    rng = np.random.default_rng(0)
+    subset = np.sort(rng.choice(len(images), size=subset_size, replace=False))
+    print(f"\nSame {subset_size:,}-image random subset, both routes:")
+    fast = time_batched(images[subset], labels[subset], args.threshold)
+    naive = time_naive(images[subset], args.threshold, rng)
+
+    print("\nSummary")
+    verdict = "meets" if whole <= GOAL_SECONDS else "MISSES"
+    print(f"  hashing + search + grouping, {len(images):,} images: {whole:.1f} s "
+          f"({verdict} the {GOAL_SECONDS:.0f} s goal)")
+    print(f"  {subset_size:,} images: batched {fast:.2f} s, naive {naive:,.0f} s "
+          f"(pairs extrapolated) -> {naive / fast:,.0f}x faster")
+
+
+if __name__ == "__main__":
+    main()
