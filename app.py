@@ -7,15 +7,15 @@ import streamlit as st
 
 from ui.data import dataset_sidebar
 
-st.set_page_config(page_title="MathDash", page_icon="∑", layout="wide")
+st.set_page_config(page_title="MathDash", page_icon=":material/functions:", layout="wide")
 
 PAGES = [
-    st.Page("pages/dataset.py", title="Dataset", icon="🗂️", default=True),
-    st.Page("pages/augment.py", title="Augment", icon="🌀"),
-    st.Page("pages/train.py", title="Train", icon="🏋️"),
-    st.Page("pages/tune.py", title="Tune", icon="🔎"),
-    st.Page("pages/compare.py", title="Compare", icon="📊"),
-    st.Page("pages/draw.py", title="Draw", icon="✏️"),
+    st.Page("pages/dataset.py", title="Dataset", icon=":material/dataset:", default=True),
+    st.Page("pages/augment.py", title="Augment", icon=":material/auto_awesome:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/tune.py", title="Tune", icon=":material/manage_search:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/bar_chart:"),
+    st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
 ]
 
 navigation = st.navigation(PAGES)

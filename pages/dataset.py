@@ -10,6 +10,7 @@ from mathdash import symbols
 from mathdash.dataset import Dataset
 from mathdash.gallery import class_grid
 from ui.data import current_dataset, current_source
+from ui.dedup_panel import dedup_panel
 
 MAX_GRID_CLASSES = 24
 
@@ -30,7 +31,8 @@ def overview_ui(dataset: Dataset) -> None:
         st.caption(
             f"Largest class {symbols.label(summary['largest_class'])}: {summary['largest_count']:,} images; "
             f"smallest non-empty class: {summary['smallest_count']:,}; "
-            f"{summary['classes_under_50']} classes under 50 images."
+            f"{summary['classes_under_50']} {'class' if summary['classes_under_50'] == 1 else 'classes'} "
+            "under 50 images."
         )
 
 
@@ -60,9 +62,11 @@ def samples_ui(dataset: Dataset) -> None:
     if not chosen:
         st.info("Pick classes to see their samples.")
         return
-    grid = class_grid(dataset, chosen, per_class, seed=int(seed), scale=2)
-    st.image(grid, caption=" · ".join(symbols.label(dataset.class_names[i]) for i in chosen),
-             clamp=True)
+    for index in chosen:
+        label_col, image_col = st.columns([1, 9], vertical_alignment="center")
+        label_col.markdown(f"**{symbols.label(dataset.class_names[index])}**  \n"
+                           f"{int((dataset.labels == index).sum()):,} images")
+        image_col.image(class_grid(dataset, [index], per_class, seed=int(seed), scale=2), clamp=True)
 
 
 def report_ui(dataset: Dataset) -> None:
@@ -110,14 +114,6 @@ def main() -> None:
                      expanded=bool(dataset.report.skipped)):
         report_ui(dataset)
     pickle_conversion_ui(dataset)
-    _dedup_section(dataset)
-
-
-def _dedup_section(dataset: Dataset) -> None:
-    try:
-        from ui.dedup_panel import dedup_panel
-    except ImportError:
-        return
     dedup_panel(dataset)
 
 
