@@ -32,7 +32,7 @@ from mathdash.dedup import (
 )
 from mathdash.errors import MathDashError
 
-MAX_THRESHOLD = 16
+MAX_THRESHOLD = 12  # the quality benchmark's range; beyond it everything chains together
 GALLERY_GROUPS = 8  # duplicate groups shown per gallery page
 GALLERY_MEMBERS = 16  # images shown per group
 SHOWN_CONFLICTS = 6

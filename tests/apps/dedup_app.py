@@ -32,4 +32,5 @@ def tiny_dataset() -> Dataset:
                    [f"tiny/{i}.png" for i in range(len(images))], name="tiny")
 
 
-dedup_panel(tiny_dataset())
+if __name__ == "__main__":  # Streamlit runs the script as __main__; tests import tiny_dataset only
+    dedup_panel(tiny_dataset())
