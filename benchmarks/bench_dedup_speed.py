@@ -7,7 +7,7 @@ Run: ``.venv/bin/python benchmarks/bench_dedup_speed.py [--small] [--data kaggle
 Goal: hashing + search + grouping of the Kaggle-scale set in at most 60 s on 2 cores.
 
 Data: ``kaggle`` generates the built-in set at Kaggle scale (376,440 files, ~83k distinct drawings,
-the rest copies) once and keeps it as an .npz under the cache folder; ``tiled`` repeats the shipped
+the rest copies) once and keeps it as an .npz in ``$MATHDASH_CACHE_DIR``; ``tiled`` repeats the shipped
 built-in set, each repeat shifted by one pixel and re-inked, to the same size (no generation);
 ``builtin`` is the shipped set itself (34,881 images; what ``--small`` uses).
 """
@@ -41,25 +41,15 @@ SMALL_NAIVE_SUBSET = 2_000
 
 def benchmark_images(kind: str, files: int) -> tuple[np.ndarray, np.ndarray, str]:
     """(images, labels, description) of the benchmark set: generated, tiled or the shipped one."""
-    if kind == "builtin":
-        from mathdash.loaders import load_source
-
-        dataset = load_source("builtin:symbols")
-        return dataset.images, dataset.labels, "the shipped built-in set"
     if kind == "tiled":
         return _tiled(files)
-    cache_dir = Path(os.environ.get("MATHDASH_CACHE_DIR", "artifacts/cache"))
-    path = cache_dir / f"bench_dedup_{files}.npz"
-    if not path.exists():
-        from mathdash.synth import generate_dataset
+    from bench_dedup_quality import load_ground_truth  # the same cached sets as the quality benchmark
 
-        started = time.perf_counter()
-        dataset = generate_dataset(seed=0, scale="kaggle" if files == KAGGLE_FILES else files)
-        print(f"generated {len(dataset):,} images in {time.perf_counter() - started:.0f} s; kept in {path}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, images=dataset.images, labels=dataset.labels)
-    with np.load(path) as arrays:
-        return arrays["images"], arrays["labels"], f"generated built-in set at scale {files:,} ({path})"
+    scale = "builtin" if kind == "builtin" else "kaggle" if files == KAGGLE_FILES else str(files)
+    images, labels, *_ = load_ground_truth(scale)
+    if kind == "builtin":
+        return images, labels, "the shipped built-in set"
+    return images, labels, f"the built-in set generated at scale {scale}"
 
 
 def _tiled(files: int) -> tuple[np.ndarray, np.ndarray, str]:
