@@ -85,6 +85,21 @@ def test_resize_matches_pillow_lanczos_pixel_for_pixel(images):
         np.testing.assert_array_equal(resize_lanczos(images[:300], width, height), expected)
 
 
+def test_float32_passes_equal_pillows_integer_arithmetic_on_noise():
+    # Noise lands many sums near a rounding edge, so the exact float64 fallback is exercised.
+    from mathdash.dedup.resample import _filter_taps
+
+    images = np.random.default_rng(7).integers(0, 256, (3000, 45, 45), dtype=np.uint8)
+
+    def integer_pass(rows: np.ndarray, size_in: int, size_out: int) -> np.ndarray:
+        taps = _filter_taps(size_in, size_out).exact.astype(np.int64)
+        return np.clip((rows.astype(np.int64) @ taps.T + (1 << 21)) >> 22, 0, 255)
+
+    wide = integer_pass(images.reshape(-1, 45), 45, 32).reshape(3000, 45, 32)
+    expected = integer_pass(wide.transpose(0, 2, 1).reshape(-1, 45), 45, 32).reshape(3000, 32, 32)
+    np.testing.assert_array_equal(resize_lanczos(images, 32, 32), expected.transpose(0, 2, 1))
+
+
 def test_progress_reports_every_batch_and_finishes_at_total(monkeypatch):
     import mathdash.dedup.hashing as hashing
 

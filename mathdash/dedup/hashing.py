@@ -17,7 +17,7 @@ from mathdash.errors import ConfigError, DatasetError
 HASH_METHODS = ("phash", "dhash", "ahash", "whash")
 DEFAULT_METHOD = "phash"
 MAX_HASH_SIZE = 8  # hash_size**2 bits must fit one uint64
-_BATCH = 8192  # images per batch: bounds the float64 temporaries to ~70 MB
+_BATCH = 2048  # images per batch: small enough for the temporaries to stay in cache
 
 Progress = Callable[..., None]
 

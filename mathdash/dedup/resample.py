@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 # Pillow keeps 8-bit resampling coefficients as integers scaled by 2**22 (32 - 8 - 2 bits).
 _PRECISION_BITS = 22
 _LANCZOS_SUPPORT = 3.0
-# Largest float32 rounding error of a pass, in pixel levels, with a wide margin: at most 45 taps,
-# sum(|pixel * tap|) <= 255 * 1.3, unit roundoff 2**-24 -> 9e-4; checked against 2**-8.
-_FLOAT32_SLACK = np.float32(2.0 ** -8)
+_FLOAT32_UNIT_ROUNDOFF = 2.0 ** -24
 
 
 def resize_lanczos(images: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -41,38 +40,51 @@ def resize_lanczos(images: np.ndarray, width: int, height: int) -> np.ndarray:
         return images.copy()  # Pillow returns a plain copy when the size does not change
     rows = images.reshape(count * in_height, in_width).astype(np.float32)
     if in_width != width:
-        rows = _resample_rows(rows, _filter_matrix(in_width, width))
+        rows = _resample_rows(rows, _filter_taps(in_width, width))
     columns = np.ascontiguousarray(rows.reshape(count, in_height, width).transpose(0, 2, 1))
     columns = columns.reshape(count * width, in_height)
     if in_height != height:
-        columns = _resample_rows(columns, _filter_matrix(in_height, height))
+        columns = _resample_rows(columns, _filter_taps(in_height, height))
     return columns.reshape(count, width, height).transpose(0, 2, 1).astype(np.uint8)
 
 
-def _resample_rows(rows: np.ndarray, taps: np.ndarray) -> np.ndarray:
+def _resample_rows(rows: np.ndarray, taps: _Taps) -> np.ndarray:
     """One Pillow pass over float32 rows of pixel values: (M, in) -> (M, out), rounded and clipped.
 
     Pillow computes ``clip((sum(pixel * tap) + 2**21) >> 22, 0, 255)`` in integers. A float32
-    product of the rows with ``taps / 2**22`` is within ``_FLOAT32_SLACK`` of that sum (in pixel
-    units), so it rounds the same way except when it lands that close to a rounding edge; those few
-    entries are recomputed exactly in float64, where pixel times tap stays below 2**53.
+    product of the rows with ``taps / 2**22`` is within ``taps.slack`` of that sum (in pixel
+    levels), so it rounds the same way except when it lands that close to a rounding edge; those few
+    entries (about 0.2%) are recomputed exactly in float64, where pixel times tap stays below 2**53.
     """
-    values = rows @ (taps * 2.0 ** -_PRECISION_BITS).astype(np.float32).T
+    values = rows @ taps.scaled
     values += np.float32(0.5)
     rounded = np.floor(values)
-    fraction = values - rounded
-    unsure_row, unsure_column = np.nonzero((fraction < _FLOAT32_SLACK) | (fraction > 1 - _FLOAT32_SLACK))
-    if len(unsure_row):
-        exact = np.einsum("ij,ij->i", rows[unsure_row].astype(np.float64), taps[unsure_column])
-        rounded[unsure_row, unsure_column] = np.floor((exact + (1 << (_PRECISION_BITS - 1)))
-                                                      * 2.0 ** -_PRECISION_BITS)
+    values -= rounded  # the fraction, in [0, 1): rounding edges lie at 0 and 1
+    values -= np.float32(0.5)
+    np.abs(values, out=values)
+    unsure = np.flatnonzero(values > np.float32(0.5) - taps.slack)
+    if len(unsure):
+        row, column = np.divmod(unsure, taps.exact.shape[0])
+        exact = np.einsum("ij,ij->i", rows[row].astype(np.float64), taps.exact[column])
+        rounded.ravel()[unsure] = np.floor((exact + (1 << (_PRECISION_BITS - 1))) * 2.0 ** -_PRECISION_BITS)
     np.clip(rounded, 0, 255, out=rounded)
     return rounded
 
 
+@dataclass(frozen=True)
+class _Taps:
+    """One axis's filter: ``exact`` float64 (out, in) integer taps; ``scaled`` float32 (in, out),
+    the same divided by 2**22 (exact too: the taps are integers below 2**24); ``slack``, twice the
+    largest float32 error of a pass in pixel levels."""
+
+    exact: np.ndarray
+    scaled: np.ndarray
+    slack: np.float32
+
+
 @functools.lru_cache(maxsize=32)
-def _filter_matrix(in_size: int, out_size: int) -> np.ndarray:
-    """Dense (out_size, in_size) float64 matrix of Pillow's integer Lanczos taps for one axis.
+def _filter_taps(in_size: int, out_size: int) -> _Taps:
+    """Pillow's integer Lanczos taps for one axis, as a dense matrix.
 
     Follows ``precompute_coeffs`` and ``normalize_coeffs_8bpc`` operation for operation, in double
     precision with the C library's ``sin`` (through ``math.sin``), so every tap rounds as Pillow's does.
@@ -92,8 +104,14 @@ def _filter_matrix(in_size: int, out_size: int) -> np.ndarray:
         if total != 0.0:
             weights = [weight / total for weight in weights]
         matrix[out_index, first:stop] = [_to_fixed_point(weight) for weight in weights]
-    matrix.setflags(write=False)
-    return matrix
+    scaled = np.ascontiguousarray((matrix * 2.0 ** -_PRECISION_BITS).T.astype(np.float32))
+    for shared in (matrix, scaled):  # cached and shared: nobody may write into them
+        shared.setflags(write=False)
+    # Summing in_size products of at most 255 * |tap| errs by at most in_size * u * 255 * sum|tap|
+    # (u: float32 unit roundoff); adding 0.5 to a value below 512 errs by at most 2**-15 more.
+    largest_sum = float(np.abs(matrix).sum(axis=1).max()) * 2.0 ** -_PRECISION_BITS
+    bound = in_size * _FLOAT32_UNIT_ROUNDOFF * 255 * largest_sum + 2.0 ** -15
+    return _Taps(matrix, scaled, np.float32(2 * bound))
 
 
 def _to_fixed_point(weight: float) -> int:
