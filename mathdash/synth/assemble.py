@@ -11,6 +11,7 @@ from mathdash.dataset import Dataset, LoadReport
 from mathdash.symbols import KAGGLE_CLASSES
 from mathdash.synth.duplicates import KINDS, DuplicateRecipe, make_copies
 
+_SLICE = 20_000  # copies made at a time
 
 def assemble_dataset(uniques: np.ndarray, labels: np.ndarray, recipe: DuplicateRecipe, seed: int,
                      name: str = "synthetic symbols") -> Dataset:
@@ -23,24 +24,29 @@ def assemble_dataset(uniques: np.ndarray, labels: np.ndarray, recipe: DuplicateR
         seed: fixes the order of files within each class folder.
         name: the dataset's name.
     """
-    copies = make_copies(uniques, recipe)
-    images = np.concatenate([uniques, copies])
+    total = len(uniques) + len(recipe)
     filed = np.concatenate([labels, recipe.label])
-    copied = np.concatenate([np.full(len(uniques), -1, np.int64), recipe.source])
-    kinds = np.array([""] + list(KINDS))[np.concatenate([np.zeros(len(uniques), np.int64),
-                                                           recipe.kind + 1])]
-    order = np.lexsort((np.random.default_rng([seed, 2]).random(len(images)), filed))
-    position = np.empty(len(images), np.int64)
-    position[order] = np.arange(len(images))
-    copied = copied[order]
+    order = np.lexsort((np.random.default_rng([seed, 2]).random(total), filed))
+    position = np.empty(total, np.int64)
+    position[order] = np.arange(total)
+    images = np.empty((total, *uniques.shape[1:]), np.uint8)
+    images[position[:len(uniques)]] = uniques
+    # Copies are made in slices straight into place: at Kaggle scale (~300k copies) a second
+    # full-size array would double the peak memory.
+    for start in range(0, len(recipe), _SLICE):
+        part = recipe.slice(start, start + _SLICE)
+        images[position[len(uniques) + start:len(uniques) + start + len(part)]] = make_copies(uniques, part)
+    copied = np.concatenate([np.full(len(uniques), -1, np.int64), recipe.source])[order]
     duplicate_of = np.where(copied >= 0, position[np.maximum(copied, 0)], -1)
+    kinds = np.array([""] + list(KINDS))[np.concatenate([np.zeros(len(uniques), np.int64),
+                                                           recipe.kind + 1])[order]]
     filed = filed[order]
     starts = np.searchsorted(filed, np.arange(len(KAGGLE_CLASSES)))
-    sources = [f"synth:{KAGGLE_CLASSES[c]}/{i - starts[c]}" for i, c in enumerate(filed)]
+    sources = [f"synth:{KAGGLE_CLASSES[c]}/{i - starts[c]}" for i, c in enumerate(filed.tolist())]
     return Dataset(
-        images=images[order], labels=filed, class_names=list(KAGGLE_CLASSES), sources=sources,
-        name=name, extras={"duplicate_of": duplicate_of, "duplicate_kind": kinds[order]},
+        images=images, labels=filed, class_names=list(KAGGLE_CLASSES), sources=sources,
+        name=name, extras={"duplicate_of": duplicate_of, "duplicate_kind": kinds},
         report=LoadReport(loaded=len(images), notes=[
             f"{len(uniques)} unique images and {len(recipe)} injected copies "
-            f"({len(recipe) / max(1, len(images)):.0%} of files)"]),
+            f"({len(recipe) / max(1, total):.0%} of files)"]),
     )

@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     if args.kaggle_dir:
         dataset = generate_dataset(seed=args.seed, scale=scale, workers=args.workers)
-        paths = write_kaggle_layout(dataset, args.kaggle_dir)
-        print(f"wrote {len(paths)} JPEG files under {args.kaggle_dir} "
+        written = write_kaggle_layout(dataset, args.kaggle_dir)
+        print(f"wrote {sum(written.values())} JPEG files under {args.kaggle_dir} "
               f"in {time.perf_counter() - started:.1f} s")
     else:
         path = build_pack(args.out, seed=args.seed, scale=scale, workers=args.workers)

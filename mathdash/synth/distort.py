@@ -21,36 +21,51 @@ class Style:
         rotation: standard deviation of the rotation in degrees (clipped at 2.5 sigma).
         shear: standard deviation of the horizontal shear (slant), as a tangent.
         aspect: standard deviation of the log width/height stretch.
+        widen: mean log width/height stretch: a typeset '∫' is narrower than a written one.
         wobble: amplitude of the smooth elastic wobble, as a share of the symbol size.
         part_shift: standard deviation of each separate part's offset (the dot of an 'i').
         bend: standard deviation of a whole-symbol bow, as a share of the symbol size.
+        trim: largest shares of the symbol's length cut from the low and the high end of its
+            longer axis: a root sign's bar written shorter, a prime's stroke cut short.
         taper: how much thinner the pen gets from the top of the symbol to its bottom (0..1):
             a comma or a prime is pressed at its head and lifted at its tail.
     """
 
-    rotation: float = 5.0
-    shear: float = 0.12
-    aspect: float = 0.07
-    wobble: float = 0.025
-    part_shift: float = 0.035
-    bend: float = 0.03
+    rotation: float = 6.0
+    shear: float = 0.14
+    aspect: float = 0.09
+    widen: float = 0.0
+    wobble: float = 0.027
+    part_shift: float = 0.04
+    bend: float = 0.04
+    trim: tuple[float, float] = (0.0, 0.0)
     taper: float = 0.0
 
 
 DEFAULT_STYLE = Style()
-# Classes told apart by direction or proportion keep them: '|' against '/', '0' against 'o'.
+# Classes told apart by direction or proportion keep them ('|' against '/', '0' against 'o');
+# classes of one simple stroke vary more in bow and wobble, so their samples stay distinct.
 _STYLES: dict[str, Style] = {
-    "ascii_124": Style(rotation=2.5, shear=0.05, bend=0.05),
-    "forward_slash": Style(rotation=3.0, shear=0.05, bend=0.05),
-    "1": Style(rotation=3.0, shear=0.06),
-    "l": Style(rotation=3.0, shear=0.06),
-    "-": Style(rotation=3.0, shear=0.0, aspect=0.0, bend=0.08, wobble=0.03),
-    "0": Style(aspect=0.05),
-    "o": Style(aspect=0.05),
-    "times": Style(rotation=3.0, shear=0.05, aspect=0.05),
-    "X": Style(rotation=4.0),
-    "prime": Style(rotation=4.0, bend=0.04, taper=0.8),
-    ",": Style(rotation=4.0, bend=0.06, taper=0.6),
+    "ascii_124": Style(rotation=3.0, shear=0.06, aspect=0.0, bend=0.05, wobble=0.03),
+    "forward_slash": Style(rotation=3.5, shear=0.06, bend=0.04, wobble=0.025),
+    "1": Style(rotation=4.0, shear=0.08, bend=0.06, wobble=0.03),
+    "l": Style(rotation=4.0, shear=0.08),
+    "-": Style(rotation=8.0, shear=0.0, aspect=0.0, bend=0.16, wobble=0.05),
+    "0": Style(rotation=4.0, shear=0.08, aspect=0.06, wobble=0.02),
+    "o": Style(rotation=4.0, shear=0.08, aspect=0.06, wobble=0.02, widen=0.12),  # rounder than '0'
+    "times": Style(rotation=4.0, shear=0.06, aspect=0.06),
+    "prime": Style(rotation=12.0, shear=0.12, aspect=0.15, bend=0.07, wobble=0.035,
+                   trim=(0.15, 0.15), taper=0.8),
+    ",": Style(rotation=9.0, bend=0.12, wobble=0.04, taper=0.6),
+    "(": Style(rotation=6.0, shear=0.16, aspect=0.16, bend=0.08, wobble=0.03),
+    ")": Style(rotation=6.0, shear=0.16, aspect=0.16, bend=0.08, wobble=0.03),
+    "[": Style(aspect=0.16, bend=0.05),
+    "]": Style(aspect=0.16, bend=0.05),
+    "ldots": Style(rotation=7.0, aspect=0.0, part_shift=0.1),
+    "sqrt": Style(rotation=6.0, shear=0.25, aspect=0.12, bend=0.06, wobble=0.03, trim=(0.0, 0.3)),
+    "=": Style(bend=0.06, part_shift=0.06),
+    "int": Style(shear=0.2, widen=0.45),
+    "j": Style(widen=0.25),
 }
 
 
@@ -68,10 +83,13 @@ def distort_points(proto: Prototype, style: Style, rng: np.random.Generator) -> 
         rng: source of randomness (advanced by the call).
 
     Returns:
-        float32 array (M, 2) of (x, y) points, same order as ``proto.points``.
+        float32 array (K, 2) of (x, y) points, K <= M: ``proto.points`` in order, less any
+        trimmed ends.
     """
     points = proto.points.astype(np.float64)
     points = _shift_parts(points, proto.components, proto.num_components, style, rng)
+    if any(style.trim):
+        points = _trim_ends(points, style.trim, rng)
     points = _bend(points, style, rng)
     points = points + _wobble(points, style.wobble, rng)
     return (points @ _affine(style, rng).T).astype(np.float32)
@@ -84,18 +102,28 @@ def _shift_parts(points: np.ndarray, components: np.ndarray, count: int, style: 
     centres = np.stack([np.bincount(components, points[:, k], count) for k in (0, 1)], axis=1)
     centres /= np.bincount(components, minlength=count)[:, None]
     offsets = rng.normal(0.0, style.part_shift, (count, 2))
-    scales = np.exp(rng.normal(0.0, 0.08, count))
+    scales = np.exp(rng.normal(0.0, 0.12, count))
     return (points - centres[components]) * scales[components, None] + centres[components] \
         + offsets[components]
 
 
+def _trim_ends(points: np.ndarray, trim: tuple[float, float], rng: np.random.Generator) -> np.ndarray:
+    extent = points.max(axis=0) - points.min(axis=0)
+    along = points[:, int(np.argmax(extent))]
+    t = (along - along.min()) / max(float(along.max() - along.min()), 1e-9)
+    low, high = rng.uniform(0.0, 1.0, 2) * trim
+    kept = points[(t >= low) & (t <= 1.0 - high)]
+    return kept if len(kept) >= 2 else points
+
+
 def _bend(points: np.ndarray, style: Style, rng: np.random.Generator) -> np.ndarray:
-    """Bow the symbol along a random direction: a straight bar becomes a gentle arc."""
+    """Bow the symbol along a random direction: a straight bar becomes an arc or a gentle S."""
     angle = rng.uniform(0, np.pi)
     along = np.array([np.cos(angle), np.sin(angle)])
     across = np.array([-along[1], along[0]])
     t = points @ along
-    return points + np.outer(rng.normal(0.0, style.bend) * (1.0 - 4.0 * t * t), across)
+    bow, twist = rng.normal(0.0, style.bend, 2)
+    return points + np.outer((bow + 2.0 * twist * t) * (1.0 - 4.0 * t * t), across)
 
 
 def _wobble(points: np.ndarray, amplitude: float, rng: np.random.Generator) -> np.ndarray:
@@ -111,7 +139,7 @@ def _affine(style: Style, rng: np.random.Generator) -> np.ndarray:
     limit = 2.5
     angle = np.deg2rad(np.clip(rng.normal(), -limit, limit) * style.rotation)
     shear = np.clip(rng.normal(), -limit, limit) * style.shear
-    stretch = np.exp(np.clip(rng.normal(), -limit, limit) * style.aspect)
+    stretch = np.exp(style.widen + np.clip(rng.normal(), -limit, limit) * style.aspect)
     rotate = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     slant = np.array([[1.0, -shear], [0.0, 1.0]])
     scale = np.diag([np.sqrt(stretch), 1.0 / np.sqrt(stretch)])

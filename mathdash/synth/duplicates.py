@@ -45,6 +45,11 @@ class DuplicateRecipe:
     def __len__(self) -> int:
         return len(self.source)
 
+    def slice(self, start: int, stop: int) -> DuplicateRecipe:
+        """The copies ``start:stop`` of the recipe."""
+        return DuplicateRecipe(self.source[start:stop], self.kind[start:stop], self.label[start:stop],
+                               self.param[start:stop])
+
     def to_arrays(self, prefix: str = "dup_") -> dict[str, np.ndarray]:
         return {f"{prefix}{key}": getattr(self, key) for key in ("source", "kind", "label", "param")}
 

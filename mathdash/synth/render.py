@@ -81,9 +81,13 @@ def draw_points(points: np.ndarray, width: float, rng: np.random.Generator,
 
 
 def _pressure(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-    """Smooth multiplicative width field around 1 (0.75-1.25): pen pressure changes."""
-    ys = np.linspace(0, 1, shape[0])[:, None]
-    xs = np.linspace(0, 1, shape[1])[None, :]
+    """Smooth multiplicative width field around 1: a slow wave plus a ramp along a random
+    direction, as pen pressure changes within a symbol (about 0.6-1.4)."""
+    ys = np.linspace(-0.5, 0.5, shape[0])[:, None]
+    xs = np.linspace(-0.5, 0.5, shape[1])[None, :]
     fx, fy = rng.normal(0.0, 1.2, 2)
     phase = rng.uniform(0, 2 * np.pi)
-    return 1.0 + rng.uniform(0.0, 0.25) * np.sin(2 * np.pi * (fx * xs + fy * ys) + phase)
+    wave = rng.uniform(0.0, 0.25) * np.sin(2 * np.pi * (fx * xs + fy * ys) + phase)
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = np.clip(rng.normal(0.0, 0.25), -0.5, 0.5) * (np.cos(angle) * xs + np.sin(angle) * ys)
+    return 1.0 + wave + ramp

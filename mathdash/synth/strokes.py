@@ -19,18 +19,20 @@ SANS = ("dejavusans", "stixsans")
 SERIF = ("dejavuserif", "cm", "stix")
 FONTSETS = SANS + SERIF
 _TARGET_SIDE = 160  # prototype ink's longer side in pixels: fine enough that redrawn points touch
-_SPUR_FRACTION = 0.08  # skeleton branches shorter than this share of the long side are serif spurs
+# Skeleton branches shorter than this share of the long side are serifs or corner spurs.
+_SPUR_FRACTION = {font: 0.12 if font in SERIF else 0.08 for font in FONTSETS}
 _FOOT_FRACTION = 0.3  # a handwritten '1' has a flag but rarely a foot: its foot branches go
 _FOOTLESS = {"1"}
+# A comma's round head and a prime's wedge are what set them apart from ')' and '/': their
+# thickest part is kept filled, not thinned.
+_BLOBBY = {",": 0.7, "prime": 0.45}  # class -> share of the deepest ink depth kept filled
 
 # Classes whose default LaTeX would be ambiguous in handwriting get their own variants,
 # as (latex, fontsets) pairs: a plain bar 'l' would be a '|', a capital X would be a 'times'.
 _VARIANTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "l": [(r"\ell", FONTSETS), ("l", ("cm", "stix", "dejavuserif"))],
     "X": [("x", SERIF)],
-    "sqrt": [(r"\sqrt{\quad}", FONTSETS)],
-    "ascii_124": [("|", FONTSETS)],
-    "ldots": [(r"\ldots", FONTSETS)],
+    "sqrt": [(r"\sqrt{\quad}", FONTSETS)],  # the catalogue's empty \sqrt{} does not typeset
 }
 # Single Latin letters are written upright as often as slanted.
 _LETTERS = {name for name in KAGGLE_CLASSES if len(name) == 1 and name.isalpha()} - {"l", "X"}
@@ -83,8 +85,7 @@ def class_prototypes(name: str) -> tuple[Prototype, ...]:
     if name not in _CACHE:
         if name not in KAGGLE_CLASSES:
             raise KeyError(f"unknown class {name!r}; expected one of the 82 Kaggle class names")
-        footless = name in _FOOTLESS
-        protos = [_prototype(latex, font, footless) for latex, font in class_variants(name)]
+        protos = [_prototype(latex, font, name) for latex, font in class_variants(name)]
         _CACHE[name] = tuple(p for p in protos if p is not None)
     return _CACHE[name]
 
@@ -99,7 +100,7 @@ def install_prototypes(prototypes: dict[str, tuple[Prototype, ...]]) -> None:
     _CACHE.update(prototypes)
 
 
-def _prototype(latex: str, fontset: str, footless: bool = False) -> Prototype | None:
+def _prototype(latex: str, fontset: str, name: str) -> Prototype | None:
     em = 48
     ink = _typeset(latex, fontset, size=em)
     if ink is None:
@@ -107,11 +108,14 @@ def _prototype(latex: str, fontset: str, footless: bool = False) -> Prototype | 
     rows, cols = np.nonzero(ink)
     side = max(np.ptp(rows), np.ptp(cols)) + 1
     ink = _typeset(latex, fontset, size=em * _TARGET_SIDE / side)
-    skeleton = _prune_spurs(_skeletonize(ink), round(_SPUR_FRACTION * _TARGET_SIDE))
-    if footless:
+    skeleton = _prune_spurs(_skeletonize(ink), round(_SPUR_FRACTION[fontset] * _TARGET_SIDE))
+    if name in _FOOTLESS:
         skeleton = _prune_spurs(skeleton, round(_FOOT_FRACTION * _TARGET_SIDE), lowest=0.25)
     parts, _ = ndimage.label(ink, structure=np.ones((3, 3)))
     skeleton |= _dot_cores(ink, parts, skeleton)
+    if name in _BLOBBY:
+        depth = ndimage.distance_transform_edt(ink)
+        skeleton |= depth >= _BLOBBY[name] * depth.max()
     ys, xs = np.nonzero(skeleton)
     points = np.stack([xs, ys], axis=1).astype(np.float32)
     low, high = points.min(axis=0), points.max(axis=0)
@@ -164,14 +168,13 @@ def _prune_spurs(skeleton: np.ndarray, max_length: int, lowest: float = 1.0) -> 
     Only branches whose end point lies in the bottom ``lowest`` share of the skeleton count.
     """
     skeleton = skeleton.copy()
-    neighbours = ndimage.convolve(skeleton.astype(int), np.ones((3, 3), int), mode="constant")
-    ends = skeleton & (neighbours - 1 == 1)
+    padded = np.pad(skeleton, 1)
+    ends = [(y, x) for y, x in zip(*np.nonzero(skeleton)) if _branches(padded, y + 1, x + 1) == 1]
     # Find every spur on the intact skeleton first: removing one foot of a '1' must not turn
     # its junction into a plain line point and hide the other foot.
     rows = np.flatnonzero(skeleton.any(axis=1))
     floor = rows[-1] - lowest * (rows[-1] - rows[0])
-    spurs = [_walk_to_junction(skeleton, (int(y), int(x)), max_length)
-             for y, x in zip(*np.nonzero(ends)) if y >= floor]
+    spurs = [_walk_to_junction(skeleton, (int(y), int(x)), max_length) for y, x in ends if y >= floor]
     for path in spurs:
         for py, px in path or ():
             skeleton[py, px] = False
