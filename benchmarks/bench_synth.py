@@ -7,16 +7,20 @@ tenth of each scale's unique images (the rate is what matters) and skips writing
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
-from mathdash.builtin import load_builtin
-from mathdash.synth.generate import generate_dataset, generate_uniques
-from mathdash.synth.layout import write_kaggle_layout
-from mathdash.synth.plan import class_plan
-from mathdash.synth.strokes import all_prototypes
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mathdash.builtin import load_builtin  # noqa: E402
+from mathdash.synth.generate import generate_dataset, generate_uniques  # noqa: E402
+from mathdash.synth.layout import write_kaggle_layout  # noqa: E402
+from mathdash.synth.plan import class_plan  # noqa: E402
+from mathdash.synth.strokes import all_prototypes  # noqa: E402
 
 
 def _timed(fn, *args, **kwargs):

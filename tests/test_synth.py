@@ -168,9 +168,10 @@ def test_mislabelled_copies_change_class():
     rng = np.random.default_rng(0)
     recipe = plan_duplicates(labels, np.full(82, 20), rng, kind_weights=np.array([0, 0, 0, 0, 1.0]))
     assert len(recipe) == 82 * 20
+    assert np.bincount(recipe.label, minlength=82).tolist() == [20] * 82  # folder sizes kept
     assert np.all(recipe.label != labels[recipe.source])
-    one = KAGGLE_CLASSES.index("1")
-    assert np.mean(recipe.label[labels[recipe.source] == one] == KAGGLE_CLASSES.index("ascii_124")) > 0.5
+    filed_as_one = recipe.label == KAGGLE_CLASSES.index("1")
+    assert np.mean(labels[recipe.source[filed_as_one]] == KAGGLE_CLASSES.index("ascii_124")) > 0.5
 
 
 def test_sample_grid_shape():

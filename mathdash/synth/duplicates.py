@@ -61,28 +61,33 @@ class DuplicateRecipe:
 
 def plan_duplicates(labels: np.ndarray, copies: np.ndarray, rng: np.random.Generator,
                     kind_weights: np.ndarray = _KIND_WEIGHTS) -> DuplicateRecipe:
-    """Choose which unique images are copied, how, and under which class each copy is filed.
+    """Choose which unique images are copied, how, and into which class folder.
+
+    Class c's folder gets exactly ``copies[c]`` copies; most copy one of c's own images, a
+    'mislabel' copy holds an image of another (usually a look-alike) class.
 
     Args:
         labels: int64 array (U,), class of every unique image.
-        copies: int64 array (num_classes,), copies to make of each class's images.
+        copies: int64 array (num_classes,), copies to file under each class.
         rng: source of randomness.
         kind_weights: float array (5,), relative frequency of each kind in ``KINDS`` order.
 
     Returns:
-        The recipe, copies grouped by source class.
+        The recipe, copies grouped by the class they are filed under.
     """
-    sources = [_pick_originals(np.flatnonzero(labels == c), int(n), rng) for c, n in enumerate(copies)]
+    rows = [np.flatnonzero(labels == c) for c in range(len(copies))]
+    sources = [_pick_originals(rows[c], int(n), rng) for c, n in enumerate(copies)]
     source = np.concatenate(sources) if sources else np.zeros(0, np.int64)
+    label = labels[source].copy()
     kind = rng.choice(len(KINDS), size=len(source), p=kind_weights / kind_weights.sum())
     param = np.zeros(len(source), np.int64)
     for code, low, high in ((1, 60, 96), (2, 0, 4), (3, 70, 131)):
         chosen = kind == code
         param[chosen] = rng.integers(low, high, chosen.sum())
     param[(kind == 3) & (np.abs(param - 100) < 10)] += 20  # a contrast change of at least 10%
-    label = labels[source].copy()
-    mislabeled = np.flatnonzero(kind == KINDS.index("mislabel"))
-    label[mislabeled] = [_wrong_label(int(labels[s]), rng) for s in source[mislabeled]]
+    stocked = [c for c in range(len(copies)) if rows[c].size]
+    for i in np.flatnonzero(kind == KINDS.index("mislabel")):
+        source[i] = rng.choice(rows[_wrong_label(int(label[i]), stocked, rng)])
     return DuplicateRecipe(source.astype(np.int64), kind.astype(np.int64), label, param)
 
 
@@ -93,12 +98,14 @@ def _pick_originals(rows: np.ndarray, count: int, rng: np.random.Generator) -> n
     return rng.permutation(rows)[rng.choice(rows.size, size=count, p=weights / weights.sum())]
 
 
-def _wrong_label(label: int, rng: np.random.Generator) -> int:
+def _wrong_label(label: int, stocked: list[int], rng: np.random.Generator) -> int:
+    """A class other than ``label`` that has images: its look-alike 80 % of the time."""
     name = KAGGLE_CLASSES[label] if label < len(KAGGLE_CLASSES) else ""
-    if name in _CONFUSABLE and rng.random() < 0.8:
-        return KAGGLE_CLASSES.index(_CONFUSABLE[name])
-    other = int(rng.integers(len(KAGGLE_CLASSES) - 1))
-    return other + (other >= label)
+    partner = KAGGLE_CLASSES.index(_CONFUSABLE[name]) if name in _CONFUSABLE else -1
+    if partner in stocked and rng.random() < 0.8:
+        return partner
+    others = [c for c in stocked if c != label]
+    return int(rng.choice(others)) if others else label
 
 
 def make_copies(uniques: np.ndarray, recipe: DuplicateRecipe) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -40,7 +41,8 @@ def generate_dataset(seed: int = 0, scale: str | int = "default", duplicate_rate
             files) or a number of files.
         duplicate_rate: share of files that are copies (0 gives none); None keeps the plan's
             Kaggle-like rate (most files are copies).
-        workers: processes for rendering; None picks 1 for small sets, else up to 4.
+        workers: processes for rendering; None picks 1 for small sets, else one per CPU core
+            (at most 4).
         progress: called as ``progress(done, total, message)`` while samples are drawn.
         stop_event: when set, generation stops by raising ``InterruptedError``, so no partial
             set is ever mistaken for a whole one.
@@ -88,7 +90,8 @@ def generate_uniques(counts: np.ndarray, seed: int, workers: int | None = None,
     tasks = [(c, k, min(_CHUNK, int(n) - k * _CHUNK))
              for c, n in enumerate(counts) for k in range(-(-int(n) // _CHUNK))]
     total = int(np.sum(counts))
-    workers = (1 if total < _PARALLEL_FROM else 4) if workers is None else workers
+    if workers is None:
+        workers = 1 if total < _PARALLEL_FROM else min(4, os.cpu_count() or 1)
     chunks = list(_run_tasks(tasks, seed, workers, progress, stop_event, total))
     images = np.concatenate(chunks) if chunks else np.zeros((0, 45, 45), np.uint8)
     labels = np.repeat(np.arange(len(counts)), counts).astype(np.int64)
