@@ -105,3 +105,16 @@ def test_an_empty_dataset_shows_a_note_not_an_error():
     assert not at.exception
     assert any("No images" in i.value for i in at.info)
     assert np.size(at.metric) == 0
+
+
+def test_content_key_changes_with_any_pixel_and_is_kept_per_dataset():
+    from tests.apps.dedup_app import tiny_dataset
+    from ui.dedup_panel import content_key
+
+    first, second = tiny_dataset(), tiny_dataset()
+    key, digests = content_key(first)
+    assert content_key(second)[0] == key  # same content, another object: the same cache entry
+    assert content_key(first)[1] is digests  # computed once per object
+    changed = tiny_dataset()
+    changed.images[17, 44, 0] ^= 1
+    assert content_key(changed)[0] != key

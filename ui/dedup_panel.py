@@ -1,13 +1,14 @@
 """The Dataset page's duplicates section: unique counts, per-class bars, groups, conflicts, leakage.
 
-Hashes are cached per dataset fingerprint and hash method, so moving the threshold slider only
-re-runs the fast search and grouping; all computing is done by ``mathdash.dedup``.
+Hashes are cached per dataset content and hash method, so moving the threshold slider only re-runs
+the fast search and grouping; all computing is done by ``mathdash.dedup``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,6 @@ GALLERY_MEMBERS = 16  # images shown per group
 SHOWN_CONFLICTS = 6
 SHOWN_LEAKS = 12
 TEST_FRACTION = 0.2
-_SAMPLED_IMAGES = 4096  # images read into the fingerprint (with every label)
 _METHOD_HELP = {
     "phash": "DCT of a 32x32 shrink (imagehash.phash): robust to contrast and re-encoding",
     "dhash": "brightness steps between neighbours (imagehash.dhash)",
@@ -60,9 +60,9 @@ def dedup_panel(dataset: Dataset) -> None:
         st.info("No images, so no duplicates to look for.")
         return
     method, threshold = controls_ui()
-    fingerprint = dataset_fingerprint(dataset)
     try:
-        report = _cached_report(fingerprint, method, threshold, dataset)
+        fingerprint, digests = content_key(dataset)
+        report = _cached_report(fingerprint, method, threshold, dataset, digests)
     except MathDashError as error:
         st.error(f"The duplicate search failed: {error}")
         return
@@ -70,7 +70,7 @@ def dedup_panel(dataset: Dataset) -> None:
     class_bars_ui(report)
     gallery_ui(dataset, report)
     conflicts_ui(dataset, report)
-    leakage_ui(dataset, report, fingerprint)
+    leakage_ui(dataset, report)
     download_ui(report)
 
 
@@ -78,7 +78,7 @@ def controls_ui() -> tuple[str, int]:
     """Hash method and Hamming threshold; returns both as plain values."""
     cols = st.columns([1, 2])
     method = cols[0].selectbox("Hash", HASH_METHODS, index=HASH_METHODS.index(DEFAULT_METHOD),
-                               format_func=lambda m: m, key="dedup_method",
+                               key="dedup_method",
                                help="; ".join(f"{m}: {text}" for m, text in _METHOD_HELP.items()))
     threshold = cols[1].slider("Threshold (Hamming distance, bits)", 0, MAX_THRESHOLD, DEFAULT_THRESHOLD,
                                key="dedup_threshold",
@@ -148,7 +148,7 @@ def conflicts_ui(dataset: Dataset, report: DuplicateReport) -> None:
         _member_strip(dataset, report, np.array(odd_first))
 
 
-def leakage_ui(dataset: Dataset, report: DuplicateReport, fingerprint: str) -> None:
+def leakage_ui(dataset: Dataset, report: DuplicateReport) -> None:
     """Test images with a duplicate in training: a naive random split, and a second source."""
     st.subheader("Leakage")
     train, test = random_split(len(dataset), TEST_FRACTION, seed=0)
@@ -176,31 +176,41 @@ def download_ui(report: DuplicateReport) -> None:
                "--out report.json --export clean/`")
 
 
-def dataset_fingerprint(dataset: Dataset) -> str:
-    """A short key for a dataset's content: its shape, every label and a spread sample of images."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr((dataset.images.shape, dataset.class_names)).encode())
+def content_key(dataset: Dataset) -> tuple[str, np.ndarray]:
+    """(fingerprint, exact digests) of a dataset, computed once per loaded Dataset object.
+
+    The fingerprint covers every pixel (through the digests), the labels and the class names, so
+    cached hashes are never reused for a dataset that differs anywhere.
+    """
+    known = _CONTENT_KEYS.get(id(dataset))
+    if known is not None and known[0]() is dataset:
+        return known[1], known[2]
+    with st.spinner("Computing pixel digests…"):
+        digests = exact_digests(dataset.images)
+    digest = hashlib.blake2b(digests.tobytes(), digest_size=16)
     digest.update(np.ascontiguousarray(dataset.labels).tobytes())
-    step = max(1, len(dataset) // _SAMPLED_IMAGES)
-    digest.update(np.ascontiguousarray(dataset.images[::step]).tobytes())
-    return digest.hexdigest()
+    digest.update(repr(dataset.class_names).encode())
+    key = id(dataset)
+    _CONTENT_KEYS[key] = (weakref.ref(dataset, lambda _: _CONTENT_KEYS.pop(key, None)),
+                          digest.hexdigest(), digests)
+    return digest.hexdigest(), digests
 
 
-@st.cache_data(max_entries=4, show_spinner="Computing pixel digests…")
-def _cached_digests(fingerprint: str, _images: np.ndarray) -> np.ndarray:
-    return exact_digests(_images)
+# id(dataset) -> (weak reference, fingerprint, digests); an entry leaves with its dataset.
+_CONTENT_KEYS: dict[int, tuple[weakref.ref, str, np.ndarray]] = {}
 
 
 @st.cache_data(max_entries=8, show_spinner="Hashing images…")
-def _cached_hashes(fingerprint: str, method: str, _images: np.ndarray) -> np.ndarray:
-    return hash_distinct_images(_images, method, _cached_digests(fingerprint, _images))
+def _cached_hashes(fingerprint: str, method: str, _images: np.ndarray,
+                   _digests: np.ndarray) -> np.ndarray:
+    return hash_distinct_images(_images, method, _digests)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Grouping duplicates…")
-def _cached_report(fingerprint: str, method: str, threshold: int, _dataset: Dataset) -> DuplicateReport:
-    hashes = _cached_hashes(fingerprint, method, _dataset.images)
-    digests = _cached_digests(fingerprint, _dataset.images)
-    return find_duplicate_groups(_dataset, method=method, threshold=threshold, hashes=hashes, digests=digests)
+def _cached_report(fingerprint: str, method: str, threshold: int, _dataset: Dataset,
+                   _digests: np.ndarray) -> DuplicateReport:
+    hashes = _cached_hashes(fingerprint, method, _dataset.images, _digests)
+    return find_duplicate_groups(_dataset, method=method, threshold=threshold, hashes=hashes, digests=_digests)
 
 
 def _second_source_ui(dataset: Dataset, report: DuplicateReport, path: str) -> None:
@@ -211,7 +221,8 @@ def _second_source_ui(dataset: Dataset, report: DuplicateReport, path: str) -> N
 
     try:
         test_set = load_cached(DataSource("auto", path))
-        test_hashes = _cached_hashes(dataset_fingerprint(test_set), report.method, test_set.images)
+        fingerprint, digests = content_key(test_set)
+        test_hashes = _cached_hashes(fingerprint, report.method, test_set.images, digests)
     except MathDashError as error:
         st.error(f"Could not load {path}: {error}")
         return
