@@ -14,6 +14,7 @@ from mathdash.errors import ConfigError
 
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 CLASSIC_SIZE = 64  # MobileNetV2 / ResNet50V2 downsample by 32: 45 px would end at 1-2 cells
+BN_MOMENTUM = 0.9  # keras' 0.99 needs thousands of steps to settle; small sets give a few hundred
 
 
 def build_baseline(num_classes: int, learning_rate: float = 1e-3) -> Any:
@@ -58,11 +59,12 @@ def build_cnn(
     dropout: float = 0.3,
     dense_units: int = 128,
     learning_rate: float = 1e-3,
+    global_pool: bool = True,
 ) -> Any:
     """A configurable CNN: ``blocks`` conv blocks with filters doubling per block, then a dense head.
 
     Each block is Conv2D (same padding) -> optional BatchNorm -> ReLU -> MaxPooling; the head is
-    global average pooling -> Dense(dense_units) -> Dropout -> softmax.
+    global average pooling (or flattening) -> Dense(dense_units) -> Dropout -> softmax.
 
     Args:
         num_classes: K, the number of output classes.
@@ -73,6 +75,8 @@ def build_cnn(
         dropout: dropout rate before the output layer, in [0, 1).
         dense_units: width of the dense layer (0 leaves it out).
         learning_rate: Adam's learning rate.
+        global_pool: average each feature map to one number (few weights); False flattens the
+            last maps, keeping where each stroke lies (more weights, faster to learn symbols).
 
     Returns:
         A compiled ``keras.Model``: float32 (N, 45, 45, 1) -> float32 (N, K) probabilities.
@@ -86,10 +90,10 @@ def build_cnn(
     for block in range(blocks):
         x = layers.Conv2D(filters * 2**block, kernel_size, padding="same", use_bias=not batch_norm)(x)
         if batch_norm:
-            x = layers.BatchNormalization()(x)
+            x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
         x = layers.Activation("relu")(x)
         x = layers.MaxPooling2D()(x)
-    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.GlobalAveragePooling2D()(x) if global_pool else layers.Flatten()(x)
     if dense_units:
         x = layers.Dense(dense_units, activation="relu")(x)
     x = layers.Dropout(dropout)(x)
@@ -167,6 +171,9 @@ def _build_classic(
     backbone = application(
         input_shape=(CLASSIC_SIZE, CLASSIC_SIZE, 1), include_top=False, weights=None, pooling="avg", **kwargs
     )
+    for layer in backbone.layers:
+        if isinstance(layer, layers.BatchNormalization):
+            layer.momentum = BN_MOMENTUM
     outputs = layers.Dense(num_classes, activation="softmax")(backbone(x))
     return _compile(keras.Model(inputs, outputs, name=application.__name__.lower()), learning_rate)
 

@@ -65,3 +65,20 @@ def test_bad_names_and_parameters_are_refused(name, params, message):
 def test_one_class_is_refused():
     with pytest.raises(ConfigError, match="at least 2 classes"):
         build_model("baseline", 1)
+
+
+@pytest.mark.slow
+def test_batch_norm_statistics_settle_within_a_few_dozen_steps():
+    """Inference uses BN's moving averages: after a short fit they must already match training mode."""
+    from test_train import shapes_dataset
+
+    from mathdash.preprocess import to_model_input
+
+    dataset = shapes_dataset(per_class=40)
+    x, y = to_model_input(dataset.images), dataset.labels
+    model = build_cnn(3, blocks=2, filters=8, dense_units=16, learning_rate=3e-3)
+    model.fit(x, y, batch_size=16, epochs=4, shuffle=True, verbose=0)  # 32 steps
+    training_mode = model(x, training=True).numpy().argmax(axis=1)
+    inference = model.predict(x, verbose=0).argmax(axis=1)
+    assert (training_mode == y).mean() >= 0.9
+    assert (inference == y).mean() >= 0.9

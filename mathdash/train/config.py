@@ -27,6 +27,8 @@ class TrainConfig:
         batch_size: images per gradient step.
         learning_rate: Adam's learning rate (``model_params["learning_rate"]`` wins when set).
         patience: epochs without a better validation loss before stopping.
+        lr_patience: epochs without a better validation loss before the learning rate is halved;
+            0 keeps it fixed.
         augment: on-the-fly augmentation of training batches: a preset or saved config name, an
             ``AugmentConfig.to_dict()``, or None for none.
         seed: seed of the split, the weights and the augmentation.
@@ -46,6 +48,7 @@ class TrainConfig:
     batch_size: int = 128
     learning_rate: float = 1e-3
     patience: int = 3
+    lr_patience: int = 0
     augment: str | dict[str, Any] | None = None
     seed: int = 0
     split_fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
@@ -96,8 +99,10 @@ def _check_config(config: TrainConfig) -> None:
         value = getattr(config, name)
         if not isinstance(value, int) or value < 1:
             raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-    if not isinstance(config.patience, int) or config.patience < 0:
-        raise ConfigError(f"patience must be 0 or more, got {config.patience!r}")
+    for name in ("patience", "lr_patience"):
+        value = getattr(config, name)
+        if not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{name} must be 0 or more, got {value!r}")
     if not config.learning_rate > 0:
         raise ConfigError(f"learning_rate must be positive, got {config.learning_rate!r}")
     balance = config.balance

@@ -19,6 +19,8 @@ from mathdash.split import Split
 from mathdash.train.config import TrainConfig
 
 PROGRESS_INTERVAL_S = 0.3  # batch updates closer together than this are skipped (epoch ends never)
+LR_FACTOR = 0.5  # learning-rate cut on a validation plateau (config.lr_patience)
+MIN_LEARNING_RATE = 1e-5
 
 
 class TrainingStopped(Exception):
@@ -77,10 +79,14 @@ def fit_model(
         monitor="val_loss", patience=config.patience, restore_best_weights=True
     )
     reporter = _progress_callback(emit, stop_event, config.epochs, batches)
+    callbacks = [early, reporter]
+    if config.lr_patience:
+        callbacks.insert(0, keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=LR_FACTOR, patience=config.lr_patience, min_lr=MIN_LEARNING_RATE))
     start = time.perf_counter()
     state = "done"
     try:
-        model.fit(*train, validation_data=val, epochs=config.epochs, callbacks=[early, reporter], verbose=0,
+        model.fit(*train, validation_data=val, epochs=config.epochs, callbacks=callbacks, verbose=0,
                   batch_size=None if len(train) == 1 else config.batch_size)
     except TrainingStopped:
         state = "stopped"
