@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mathdash.dedup import HASH_METHODS, exact_digests, hamming_distance, hash_images
+from mathdash.dedup import HASH_METHODS, exact_digests, hamming_distance, hash_distinct_images, hash_images
 from mathdash.dedup.resample import resize_lanczos
 from mathdash.errors import ConfigError, DatasetError
 
@@ -113,6 +113,12 @@ def test_progress_reports_every_batch_and_finishes_at_total(monkeypatch):
     hashes = hash_images(images, "dhash", progress=record)
     assert calls == [(8, 20), (16, 20), (20, 20)]
     np.testing.assert_array_equal(hashes, imagehash_values(images, "dhash"))
+
+
+def test_hashing_distinct_pictures_once_gives_the_same_hashes():
+    images = varied_images(60, seed=4)[np.random.default_rng(4).integers(0, 60, 200)]  # many copies
+    for method in HASH_METHODS:
+        np.testing.assert_array_equal(hash_distinct_images(images, method), hash_images(images, method))
 
 
 def test_exact_digests_equal_only_for_identical_pixels():
