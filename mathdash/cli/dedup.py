@@ -53,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load, group, print the summary, then write the report, export and leakage as asked."""
-    dataset = _load(args.source, args)
+    dataset = _load(args.source, args.kind, args.trust)
     with _progress_bar("hashing") as progress:
         report = find_duplicate_groups(dataset, method=args.method, threshold=args.threshold,
                                        progress=progress)
@@ -127,18 +127,17 @@ def _print_conflicts(report: DuplicateReport) -> None:
 
 
 def _leakage(report: DuplicateReport, args: argparse.Namespace) -> LeakageReport:
-    test = _load(args.test_source, args)
+    test = _load(args.test_source, "auto", args.trust)
     with _progress_bar("hashing the test source") as progress:
         test_hashes = hash_distinct_images(test.images, report.method, progress=progress)
     return leakage_from_hashes(report.hashes, test_hashes, report.threshold, report.method)
 
 
-def _load(source: str, args: argparse.Namespace) -> Dataset:
+def _load(source: str, kind: str, trust: bool) -> Dataset:
     from mathdash.loaders import load_source
 
     with _progress_bar(f"loading {source}") as progress:
-        dataset = load_source(source, kind=args.kind if source == args.source else "auto",
-                              progress=progress, trust=args.trust)
+        dataset = load_source(source, kind=kind, progress=progress, trust=trust)
     if dataset.report.skipped:
         print(f"{source}: skipped {len(dataset.report.skipped):,} unreadable files "
               "(see python -m mathdash data info)")
