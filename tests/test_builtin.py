@@ -41,6 +41,7 @@ def test_digits_are_sklearn_digits_in_45x45_ink_on_white():
     assert load_builtin("digits").report.source == "builtin:digits"
 
 
+@pytest.mark.slow
 def test_pack_round_trip_equals_generation(tmp_path):
     path = build_pack(tmp_path / "pack.npz", seed=3, scale=300)
     loaded = load_builtin(pack_path=path)
@@ -54,6 +55,7 @@ def test_pack_round_trip_equals_generation(tmp_path):
     assert any("pack" in note for note in loaded.report.notes)
 
 
+@pytest.mark.slow
 def test_missing_or_corrupt_pack_falls_back_to_generation(tmp_path, small_generation):
     missing = load_builtin(pack_path=tmp_path / "absent.npz")
     assert len(missing) == len(generate_module.generate_dataset(seed=0))
@@ -65,6 +67,7 @@ def test_missing_or_corrupt_pack_falls_back_to_generation(tmp_path, small_genera
     assert len(load_builtin(pack_path=corrupt)) == len(missing)
 
 
+@pytest.mark.slow
 def test_pack_of_another_generator_version_is_refused(tmp_path):
     path = build_pack(tmp_path / "pack.npz", seed=0, scale=120)
     with np.load(path) as npz:

@@ -46,17 +46,17 @@ DEFAULT_STYLE = Style()
 # Classes told apart by direction or proportion keep them ('|' against '/', '0' against 'o');
 # classes of one simple stroke vary more in bow and wobble, so their samples stay distinct.
 _STYLES: dict[str, Style] = {
-    "ascii_124": Style(rotation=3.0, shear=0.06, aspect=0.0, bend=0.05, wobble=0.03),
-    "forward_slash": Style(rotation=3.5, shear=0.06, bend=0.04, wobble=0.025),
+    "ascii_124": Style(rotation=2.5, shear=0.03, aspect=0.0, bend=0.05, wobble=0.03),
+    "forward_slash": Style(rotation=3.5, shear=0.06, bend=0.04, wobble=0.025, widen=0.25),
     "1": Style(rotation=4.0, shear=0.08, bend=0.06, wobble=0.03),
     "l": Style(rotation=4.0, shear=0.08),
     "-": Style(rotation=8.0, shear=0.0, aspect=0.0, bend=0.16, wobble=0.05),
     "0": Style(rotation=4.0, shear=0.08, aspect=0.06, wobble=0.02),
     "o": Style(rotation=4.0, shear=0.08, aspect=0.06, wobble=0.02, widen=0.12),  # rounder than '0'
     "times": Style(rotation=4.0, shear=0.06, aspect=0.06),
-    "prime": Style(rotation=12.0, shear=0.12, aspect=0.15, bend=0.07, wobble=0.035,
+    "prime": Style(rotation=12.0, shear=0.12, aspect=0.15, bend=0.04, wobble=0.025,
                    trim=(0.15, 0.15), taper=0.8),
-    ",": Style(rotation=9.0, bend=0.12, wobble=0.04, taper=0.6),
+    ",": Style(rotation=6.0, bend=0.08, wobble=0.025, taper=0.6),
     "(": Style(rotation=6.0, shear=0.16, aspect=0.16, bend=0.08, wobble=0.03),
     ")": Style(rotation=6.0, shear=0.16, aspect=0.16, bend=0.08, wobble=0.03),
     "[": Style(aspect=0.16, bend=0.05),

@@ -37,8 +37,8 @@ def generate_dataset(seed: int = 0, scale: str | int = "default", duplicate_rate
 
     Args:
         seed: the same seed (and scale) gives identical arrays.
-        scale: ``"default"`` (~12k uniques, ~42k files), ``"kaggle"`` (~83k uniques in 376,440
-            files) or a number of files.
+        scale: ``"default"`` (12,034 uniques in 34,881 files), ``"kaggle"`` (83,000 uniques in
+            376,440 files) or a number of files (the default shape scaled).
         duplicate_rate: share of files that are copies (0 gives none); None keeps the plan's
             Kaggle-like rate (most files are copies).
         workers: processes for rendering; None picks 1 for small sets, else one per CPU core
@@ -109,11 +109,14 @@ def _run_tasks(tasks: list[tuple[int, int, int]], seed: int, workers: int,
             done = _advance(chunk, done, total, progress, stop_event)
             yield chunk
         return
-    with concurrent.futures.ProcessPoolExecutor(
-            workers, initializer=install_prototypes, initargs=(all_prototypes(),)) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(
+        workers, initializer=install_prototypes, initargs=(all_prototypes(),))
+    try:
         for chunk in pool.map(_render_chunk, tasks, [seed] * len(tasks)):
             done = _advance(chunk, done, total, progress, stop_event)
             yield chunk
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # a stop request drops the queued chunks
 
 
 def _advance(chunk: np.ndarray, done: int, total: int, progress: Progress | None,
@@ -138,8 +141,12 @@ def _redraw_repeats(images: np.ndarray, labels: np.ndarray, seed: int) -> None:
     seen: set[tuple[int, bytes]] = set()
     for i in range(len(images)):
         attempt = 0
-        while (key := (int(labels[i]), hashlib.blake2b(images[i].tobytes(), digest_size=16).digest())) in seen:
+        while (key := (int(labels[i]), _digest(images[i]))) in seen:
             rng = np.random.default_rng([seed, int(labels[i]), _RESEED + i, attempt])
             images[i] = render_symbol(KAGGLE_CLASSES[labels[i]], rng)
             attempt += 1
         seen.add(key)
+
+
+def _digest(image: np.ndarray) -> bytes:
+    return hashlib.blake2b(image.tobytes(), digest_size=16).digest()

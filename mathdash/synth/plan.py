@@ -60,7 +60,7 @@ def class_plan(scale: str | int = "default") -> ClassPlan:
     """Class sizes for a scale.
 
     Args:
-        scale: ``"default"`` (about 12,000 uniques in 42,000 files), ``"kaggle"`` (the real
+        scale: ``"default"`` (12,034 uniques in 34,881 files), ``"kaggle"`` (the real
             folder sizes, 376,440 files, about 83,000 uniques), or an int: the default shape
             scaled to about that many files (each class keeps at least 2 uniques).
 

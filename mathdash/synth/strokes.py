@@ -21,8 +21,8 @@ FONTSETS = SANS + SERIF
 _TARGET_SIDE = 160  # prototype ink's longer side in pixels: fine enough that redrawn points touch
 # Skeleton branches shorter than this share of the long side are serifs or corner spurs.
 _SPUR_FRACTION = {font: 0.12 if font in SERIF else 0.08 for font in FONTSETS}
-_FOOT_FRACTION = 0.3  # a handwritten '1' has a flag but rarely a foot: its foot branches go
-_FOOTLESS = {"1"}
+_FOOT_FRACTION = 0.3  # a handwritten '1' or 'i' rarely has a foot: its foot branches go
+_FOOTLESS = {"1", "i"}
 # A comma's round head and a prime's wedge are what set them apart from ')' and '/': their
 # thickest part is kept filled, not thinned.
 _BLOBBY = {",": 0.7, "prime": 0.45}  # class -> share of the deepest ink depth kept filled
@@ -33,9 +33,12 @@ _VARIANTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "l": [(r"\ell", FONTSETS), ("l", ("cm", "stix", "dejavuserif"))],
     "X": [("x", SERIF)],
     "sqrt": [(r"\sqrt{\quad}", FONTSETS)],  # the catalogue's empty \sqrt{} does not typeset
+    # A serif italic 'i' ends in a hook like a mirrored 'j'; a written 'i' is a plain stroke.
+    "i": [("i", SANS), (r"\mathrm{i}", FONTSETS)],
+    ",": [(",", ("stixsans", "cm", "stix"))],  # the DejaVu commas are straight wedges, like a prime
 }
 # Single Latin letters are written upright as often as slanted.
-_LETTERS = {name for name in KAGGLE_CLASSES if len(name) == 1 and name.isalpha()} - {"l", "X"}
+_LETTERS = {name for name in KAGGLE_CLASSES if len(name) == 1 and name.isalpha()} - set(_VARIANTS)
 
 
 @dataclass(frozen=True)
