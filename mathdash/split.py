@@ -15,6 +15,7 @@ from mathdash.errors import ConfigError
 
 DEFAULT_FRACTIONS = (0.6, 0.2, 0.2)
 PART_NAMES = ("train", "val", "test")
+GROUP_KEYS = ("group", "origin")  # extras whose equal values tie samples together
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,11 @@ class Split:
 def sample_groups(dataset: Dataset) -> np.ndarray:
     """The group each sample must travel with: duplicate groups joined with augmentation sources.
 
-    ``extras["group"]`` (duplicate group ids from ``mathdash.dedup``) links near-duplicates;
-    ``extras["augmented_from"]`` (row index of the source image, -1 for real images) links each
-    augmented image to its source. Samples linked either way, directly or through others, share
-    one group. Without either extra every sample is its own group.
+    Samples sharing a value of ``extras["group"]`` (duplicate groups from ``mathdash.dedup``) or of
+    ``extras["origin"]`` (known copies: the generator's ground truth, see
+    ``mathdash.train.prepare_data``) are linked, and so is each augmented image to its source
+    (``extras["augmented_from"]``, its row index; -1 for real images). Samples linked in any way,
+    directly or through others, share one group. Without these extras every sample is its own.
 
     Returns:
         int64 array (N,) of group ids numbered 0..G-1.
@@ -48,12 +50,10 @@ def sample_groups(dataset: Dataset) -> np.ndarray:
 
     n = len(dataset)
     rows, cols = [np.arange(n)], [np.arange(n)]
-    if "group" in dataset.extras:
-        group = np.asarray(dataset.extras["group"], dtype=np.int64)
-        _, first = np.unique(group, return_index=True)
-        first_of = dict(zip(group[first].tolist(), first.tolist()))
-        rows.append(np.arange(n))
-        cols.append(np.array([first_of[g] for g in group.tolist()], dtype=np.int64))
+    for key in GROUP_KEYS:
+        if key in dataset.extras:
+            rows.append(np.arange(n))
+            cols.append(_first_with_same_value(np.asarray(dataset.extras[key])))
     if "augmented_from" in dataset.extras:
         source = np.asarray(dataset.extras["augmented_from"], dtype=np.int64)
         linked = np.flatnonzero((source >= 0) & (source < n))
@@ -108,6 +108,12 @@ def leaked_test_samples(split: Split, groups: np.ndarray) -> int:
     """
     groups = np.asarray(groups)
     return int(np.isin(groups[split.test], groups[split.train]).sum())
+
+
+def _first_with_same_value(values: np.ndarray) -> np.ndarray:
+    """For every row, the first row holding the same value: int64 (N,)."""
+    _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    return first[inverse.reshape(-1)].astype(np.int64)
 
 
 def _assign_groups(

@@ -103,3 +103,10 @@ def test_augmented_accuracy_scores_a_distorted_copy():
     dataset = Dataset(images, np.repeat([0, 1], 10), ["blank", "block"], [str(i) for i in range(20)])
     assert augmented_accuracy(_InkCounter(), dataset, seed=0) == pytest.approx(1.0)
     assert augmented_accuracy(_InkCounter(), dataset.subset(np.array([], dtype=int)), seed=0) is None
+
+
+def test_leakage_flag_uses_the_clean_training_accuracy_when_given():
+    augmented = {"accuracy": [0.80, 0.85, 0.87], "val_accuracy": [0.90, 0.94, 0.95]}  # logged on distorted batches
+    assert leakage_flag(augmented)  # the logged figures alone would cry wolf
+    assert not leakage_flag(augmented, train_accuracy=0.98)
+    assert leakage_flag(augmented, train_accuracy=0.90)

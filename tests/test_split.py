@@ -106,3 +106,15 @@ def test_without_group_extras_every_sample_is_its_own_group():
 def test_bad_fractions_are_refused(fractions):
     with pytest.raises(ConfigError, match="fractions"):
         make_split(_grouped_dataset([10]), fractions=fractions)
+
+
+def test_known_copies_share_a_group_through_origin():
+    dataset = _grouped_dataset([30], group_size=1)  # 30 distinct images, no duplicate groups
+    origin = np.arange(30)
+    origin[20:] = np.arange(10)  # images 20..29 are known copies of 0..9
+    tied = Dataset(dataset.images, dataset.labels, dataset.class_names, dataset.sources,
+                   extras={"group": dataset.extras["group"], "origin": origin})
+    groups = sample_groups(tied)
+    assert len(np.unique(groups)) == 20
+    assert (groups[20:] == groups[:10]).all()
+    assert leaked_test_samples(make_split(tied, seed=2), groups) == 0

@@ -8,7 +8,7 @@ import pytest
 from mathdash.dataset import Dataset
 from mathdash.errors import ConfigError
 from mathdash.runs import RunStore
-from mathdash.train import TrainConfig, prepare_data, train_model
+from mathdash.train import TrainConfig, prepare_data, train_model, with_known_origins
 
 SHAPES = ["bar", "dash", "ring"]
 
@@ -77,6 +77,17 @@ def test_prepare_data_removes_copies_then_balances():
     assert (source >= 0).sum() == 6  # the rare class grown from 6 real images to 12
     assert (prepared.labels[source[source >= 0]] == 1).all()
     assert prepare_data(prepared, TrainConfig(balance="max")) is prepared  # already prepared
+
+
+def test_known_copies_keep_a_stable_origin_through_row_removal():
+    base = shapes_dataset(per_class=2)  # rows 0..5
+    duplicate_of = np.array([-1, 0, -1, 2, 3, -1])  # 1 copies 0; 3 copies 2; 4 copies the copy 3
+    known = with_known_origins(Dataset(base.images, base.labels, base.class_names, base.sources,
+                                       extras={"duplicate_of": duplicate_of}))
+    assert known.extras["origin"].tolist() == [0, 0, 2, 2, 2, 5]
+    kept = known.subset(np.array([1, 3, 4, 5]))  # e.g. after duplicate removal
+    assert kept.extras["origin"].tolist() == [0, 2, 2, 5]
+    assert with_known_origins(base) is base  # a source without ground truth passes unchanged
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ reports progress through a callback and honours a stop request within a batch.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -18,7 +18,11 @@ from mathdash.split import Split, make_split
 from mathdash.train.config import TrainConfig
 
 ProgressFn = Callable[[dict[str, Any]], None]
-__all__ = ["RunResult", "TrainConfig", "prepare_data", "real_test_part", "rebuild_test_set", "train_model"]
+CLEAN_SAMPLE = 2000  # training images scored without augmentation for the leakage flag
+__all__ = [
+    "RunResult", "TrainConfig", "prepare_data", "real_test_part", "rebuild_test_set", "train_model",
+    "with_known_origins",
+]
 
 
 @dataclass(frozen=True)
@@ -43,12 +47,14 @@ def prepare_data(
 
     A dataset that already carries ``extras["group"]`` counts as deduplicated, one with
     ``extras["augmented_from"]`` as balanced, so a prepared dataset passes through unchanged.
+    Known copies are tied to their originals first (``with_known_origins``).
 
     Args:
         dataset: images as loaded.
         config: ``dedup``, ``dedup_method``, ``dedup_threshold``, ``balance``, ``balance_augment``.
         progress: ``progress(done, total, message)`` for the balancing step.
     """
+    dataset = with_known_origins(dataset)
     if config.dedup and "group" not in dataset.extras:
         from mathdash.dedup import find_duplicate_groups, remove_duplicates
 
@@ -62,6 +68,24 @@ def prepare_data(
         dataset, _ = balance_classes(dataset, balance_config, target=config.balance, seed=config.seed,
                                      progress=progress)
     return dataset
+
+
+def with_known_origins(dataset: Dataset) -> Dataset:
+    """Tie copies the data source knows about to their originals, so the split keeps them together.
+
+    The built-in set records each injected copy's original (``extras["duplicate_of"]``, a row
+    index, -1 for originals). Row indices go stale once rows are removed, so this stores a stable
+    key instead: ``extras["origin"]``, the row of the original in the loaded dataset. Duplicate
+    removal misses most one-pixel shifts and some JPEG copies at its default threshold; without
+    this they would straddle train and test on the built-in set. Other sources pass unchanged.
+    """
+    if "duplicate_of" not in dataset.extras or "origin" in dataset.extras:
+        return dataset
+    origin = np.asarray(dataset.extras["duplicate_of"], dtype=np.int64).copy()
+    origin[origin < 0] = np.flatnonzero(origin < 0)
+    while not np.array_equal(origin[origin], origin):  # copies of copies lead to the first original
+        origin = origin[origin]
+    return replace(dataset, extras={**dataset.extras, "origin": origin})
 
 
 def train_model(
@@ -123,6 +147,7 @@ def _run_metrics(fitted: Any, dataset: Dataset, split: Split, config: TrainConfi
 
     test = dataset.subset(real_test_part(dataset, split))
     metrics = evaluate_model(fitted.model, test, seed=config.seed)
+    clean_train = _clean_accuracy(fitted.model, dataset, split.train, config.seed)
     best = fitted.best_epoch
     metrics.update(
         state=fitted.state,
@@ -132,13 +157,24 @@ def _run_metrics(fitted: Any, dataset: Dataset, split: Split, config: TrainConfi
         best_epoch=best + 1,
         train_accuracy=_at(fitted.history, "accuracy", best),
         val_accuracy=_at(fitted.history, "val_accuracy", best),
-        leakage_flag=leakage_flag(fitted.history),
+        clean_train_accuracy=clean_train,
+        leakage_flag=leakage_flag(fitted.history, train_accuracy=clean_train),
         params=count_params(fitted.model),
         split={**split.sizes(), "test_real": len(test)},
         data_images=len(dataset),
         data_classes=int(np.count_nonzero(np.bincount(dataset.labels))),
     )
     return metrics
+
+
+def _clean_accuracy(model: Any, dataset: Dataset, index: np.ndarray, seed: int) -> float:
+    """Accuracy on up to ``CLEAN_SAMPLE`` training images as they are (no augmentation, no dropout)."""
+    from mathdash.evaluate import predict_proba
+
+    if len(index) > CLEAN_SAMPLE:
+        index = np.random.default_rng(seed).choice(index, CLEAN_SAMPLE, replace=False)
+    predicted = predict_proba(model, dataset.images[index]).argmax(axis=1)
+    return float(np.mean(predicted == dataset.labels[index]))
 
 
 def _at(history: dict[str, list[float]], key: str, epoch: int) -> float | None:
