@@ -27,8 +27,9 @@ class Style:
         bend: standard deviation of a whole-symbol bow, as a share of the symbol size.
         trim: largest shares of the symbol's length cut from the low and the high end of its
             longer axis: a root sign's bar written shorter, a prime's stroke cut short.
-        taper: how much thinner the pen gets from the top of the symbol to its bottom (0..1):
-            a comma or a prime is pressed at its head and lifted at its tail.
+        taper: at most how much thinner the pen gets from the top of the symbol to its bottom
+            (0..1; each sample draws half to all of it): a comma or a prime is pressed at its
+            head and lifted at its tail.
     """
 
     rotation: float = 6.0
@@ -47,24 +48,25 @@ DEFAULT_STYLE = Style()
 # classes of one simple stroke vary more in bow and wobble, so their samples stay distinct.
 _STYLES: dict[str, Style] = {
     "ascii_124": Style(rotation=2.5, shear=0.03, aspect=0.0, bend=0.05, wobble=0.03),
-    "forward_slash": Style(rotation=3.5, shear=0.06, bend=0.04, wobble=0.025, widen=0.25),
-    "1": Style(rotation=4.0, shear=0.08, bend=0.06, wobble=0.03),
+    "forward_slash": Style(rotation=3.5, shear=0.06, bend=0.03, wobble=0.02, widen=0.25),
+    "1": Style(rotation=5.0, shear=0.1, bend=0.08, wobble=0.025),
     "l": Style(rotation=4.0, shear=0.08),
     "-": Style(rotation=8.0, shear=0.0, aspect=0.0, bend=0.16, wobble=0.05),
     "0": Style(rotation=4.0, shear=0.08, aspect=0.06, wobble=0.02),
     "o": Style(rotation=4.0, shear=0.08, aspect=0.06, wobble=0.02, widen=0.12),  # rounder than '0'
     "times": Style(rotation=4.0, shear=0.06, aspect=0.06),
-    "prime": Style(rotation=12.0, shear=0.12, aspect=0.15, bend=0.04, wobble=0.025,
-                   trim=(0.15, 0.15), taper=0.8),
-    ",": Style(rotation=6.0, bend=0.08, wobble=0.025, taper=0.6),
-    "(": Style(rotation=6.0, shear=0.16, aspect=0.16, bend=0.08, wobble=0.03),
-    ")": Style(rotation=6.0, shear=0.16, aspect=0.16, bend=0.08, wobble=0.03),
+    "prime": Style(rotation=12.0, shear=0.12, aspect=0.15, bend=0.07, wobble=0.035,
+                   trim=(0.25, 0.25), taper=1.0),
+    ",": Style(rotation=9.0, aspect=0.15, bend=0.11, wobble=0.03, taper=0.8),
+    "(": Style(rotation=8.0, shear=0.16, aspect=0.26, bend=0.08, wobble=0.03),
+    ")": Style(rotation=8.0, shear=0.16, aspect=0.26, bend=0.08, wobble=0.03),
     "[": Style(aspect=0.16, bend=0.05),
     "]": Style(aspect=0.16, bend=0.05),
     "ldots": Style(rotation=7.0, aspect=0.0, part_shift=0.1),
     "sqrt": Style(rotation=6.0, shear=0.25, aspect=0.12, bend=0.06, wobble=0.03, trim=(0.0, 0.3)),
     "=": Style(bend=0.06, part_shift=0.06),
     "int": Style(shear=0.2, widen=0.45),
+    "i": Style(rotation=7.0, shear=0.15, bend=0.04, wobble=0.012, part_shift=0.07),  # no hook
     "j": Style(widen=0.25),
 }
 
@@ -129,9 +131,10 @@ def _bend(points: np.ndarray, style: Style, rng: np.random.Generator) -> np.ndar
 def _wobble(points: np.ndarray, amplitude: float, rng: np.random.Generator) -> np.ndarray:
     """A smooth random displacement field (three low-frequency waves) evaluated at the points."""
     waves = 3
-    freqs = np.clip(rng.normal(0.0, 1.0, (waves, 2)), -2.0, 2.0)  # cycles per symbol size
+    # At most ~1 cycle across the symbol: faster waves read as a tremor, not as handwriting.
+    freqs = np.clip(rng.normal(0.0, 0.8, (waves, 2)), -1.2, 1.2)  # cycles per symbol size
     phases = rng.uniform(0.0, 2 * np.pi, waves)
-    amps = rng.normal(0.0, amplitude, (waves, 2))
+    amps = np.clip(rng.normal(0.0, amplitude, (waves, 2)), -2 * amplitude, 2 * amplitude)
     return np.sin(2 * np.pi * points @ freqs.T + phases) @ amps
 
 

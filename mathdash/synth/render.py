@@ -36,7 +36,8 @@ def render_symbol(name: str, rng: np.random.Generator) -> np.ndarray:
     style = class_style(name)
     points = distort_points(proto, style, rng)
     width = _pen_width(rng) * _size_factor(proto.size)
-    drawing = draw_points(points, width * _SUPERSAMPLE, rng, taper=style.taper)
+    taper = style.taper * rng.uniform(0.5, 1.0) if style.taper else 0.0
+    drawing = draw_points(points, width * _SUPERSAMPLE, rng, taper=taper)
     framed = fit_to_box(drawing)
     return framed if framed is not None else np.full((IMAGE_SIZE, IMAGE_SIZE), PAPER, np.uint8)
 

@@ -33,8 +33,9 @@ _VARIANTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "l": [(r"\ell", FONTSETS), ("l", ("cm", "stix", "dejavuserif"))],
     "X": [("x", SERIF)],
     "sqrt": [(r"\sqrt{\quad}", FONTSETS)],  # the catalogue's empty \sqrt{} does not typeset
-    # A serif italic 'i' ends in a hook like a mirrored 'j'; a written 'i' is a plain stroke.
-    "i": [("i", SANS), (r"\mathrm{i}", FONTSETS)],
+    # An italic 'i' ends in a hook much like a 'j'; a written 'i' is a plain stroke, a 'j' hooks.
+    "i": [(r"\mathrm{i}", FONTSETS)],
+    "j": [("j", SERIF), (r"\mathrm{j}", FONTSETS)],
     ",": [(",", ("stixsans", "cm", "stix"))],  # the DejaVu commas are straight wedges, like a prime
 }
 # Single Latin letters are written upright as often as slanted.
