@@ -59,12 +59,12 @@ def build_cnn(
     dropout: float = 0.3,
     dense_units: int = 128,
     learning_rate: float = 1e-3,
-    global_pool: bool = True,
+    global_pool: bool = False,
 ) -> Any:
     """A configurable CNN: ``blocks`` conv blocks with filters doubling per block, then a dense head.
 
-    Each block is Conv2D (same padding) -> optional BatchNorm -> ReLU -> MaxPooling; the head is
-    global average pooling (or flattening) -> Dense(dense_units) -> Dropout -> softmax.
+    Each block is Conv2D (same padding) -> optional BatchNorm -> ReLU -> MaxPooling; the head
+    flattens the last maps (or averages them) -> Dense(dense_units) -> Dropout -> softmax.
 
     Args:
         num_classes: K, the number of output classes.
@@ -75,8 +75,8 @@ def build_cnn(
         dropout: dropout rate before the output layer, in [0, 1).
         dense_units: width of the dense layer (0 leaves it out).
         learning_rate: Adam's learning rate.
-        global_pool: average each feature map to one number (few weights); False flattens the
-            last maps, keeping where each stroke lies (more weights, faster to learn symbols).
+        global_pool: average each last feature map to one number (few weights, but on the
+            built-in set it learns far slower); False flattens them, keeping where each stroke lies.
 
     Returns:
         A compiled ``keras.Model``: float32 (N, 45, 45, 1) -> float32 (N, K) probabilities.

@@ -39,6 +39,9 @@ def test_cnn_filters_double_per_block_and_options_change_the_size():
     assert not any(layer.__class__.__name__ == "BatchNormalization" for layer in model.layers)
     small, large = build_cnn(K, blocks=2, filters=8), build_cnn(K, blocks=3, filters=16, dense_units=256)
     assert count_params(small) < count_params(large)
+    pooled = build_cnn(K, blocks=2, filters=8, global_pool=True)
+    assert any(layer.__class__.__name__ == "GlobalAveragePooling2D" for layer in pooled.layers)
+    assert count_params(pooled) < count_params(small)  # 64 averages feed the dense layer, not 11*11*16
 
 
 def test_learning_rate_reaches_the_optimizer():

@@ -112,7 +112,7 @@ def train_model(
     from mathdash.train.fit import fit_model
 
     emit = progress or (lambda update: None)
-    emit({"phase": "prepare", "message": "removing duplicates and balancing classes"})
+    emit({"phase": "prepare", "message": _preparation_message(config)})
     prepared = prepare_data(dataset, config)
     split = make_split(prepared, config.split_fractions, seed=config.seed, by_group=config.split_by_group)
     _check_split(prepared, split)
@@ -124,6 +124,12 @@ def train_model(
     store = store if store is not None else _default_store()
     run_id = store.save(fitted.model, config.to_dict(), metrics, fitted.history, prepared.class_names)
     return RunResult(run_id, metrics, metrics["state"])
+
+
+def _preparation_message(config: TrainConfig) -> str:
+    steps = ["removing duplicates"] if config.dedup else []
+    steps += [f"balancing classes to the {config.balance}"] if config.balance is not None else []
+    return ("preparing the data: " + " and ".join(steps)) if steps else "preparing the data"
 
 
 def rebuild_test_set(dataset: Dataset, config: TrainConfig) -> Dataset:
