@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
+from mathdash.cli.progress import progress_bar
 from mathdash.dataset import Dataset
 from mathdash.errors import ConfigError, DatasetError
 from mathdash.symbols import label
@@ -99,7 +97,7 @@ def run_builtin(args: argparse.Namespace) -> int:
         from mathdash.synth import generate_dataset
     except ImportError as error:
         raise DatasetError(f"the synthetic generator is not available: {error}") from error
-    with _progress_bar("generating") as progress:
+    with progress_bar("generating") as progress:
         dataset = generate_dataset(seed=args.seed, scale=parse_scale(args.scale), progress=progress)
     _write(dataset, args.out, args.format)
     return 0
@@ -117,7 +115,7 @@ def parse_scale(text: str) -> str | int:
 def _load(args: argparse.Namespace) -> Dataset:
     from mathdash.loaders import load_source
 
-    with _progress_bar("loading") as progress:
+    with progress_bar("loading") as progress:
         return load_source(args.source, kind=args.kind, workers=args.workers, progress=progress,
                            trust=args.trust, use_cache=not args.no_cache)
 
@@ -125,7 +123,7 @@ def _load(args: argparse.Namespace) -> Dataset:
 def _write(dataset: Dataset, out: str, fmt: str) -> None:
     from mathdash.loaders import write_folder
 
-    with _progress_bar("writing") as progress:
+    with progress_bar("writing") as progress:
         written = write_folder(dataset, out, fmt=fmt, progress=progress)
     print(f"wrote {sum(written.values()):,} {fmt} images in {len(written)} class folders to {out}")
 
@@ -146,21 +144,3 @@ def _print_report(dataset: Dataset) -> None:
         print(f"  {skip.path}: {skip.reason}")
     if len(report.skipped) > SHOWN_SKIPS:
         print(f"  ... and {len(report.skipped) - SHOWN_SKIPS:,} more (all with --json)")
-
-
-@contextmanager
-def _progress_bar(description: str) -> Iterator[Callable[..., None]]:
-    """A ``progress(done, total, message)`` callback drawing a tqdm bar on stderr."""
-    from tqdm import tqdm
-
-    bar = tqdm(desc=description, unit="img", file=sys.stderr, disable=None, leave=False)
-
-    def progress(done: int, total: int, message: str = "") -> None:
-        bar.total = total
-        bar.set_description(message or description, refresh=False)
-        bar.update(done - bar.n)
-
-    try:
-        yield progress
-    finally:
-        bar.close()

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from mathdash.cli.progress import progress_bar
 from mathdash.dataset import Dataset
 from mathdash.dedup import (
     DEFAULT_METHOD,
@@ -54,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Load, group, print the summary, then write the report, export and leakage as asked."""
     dataset = _load(args.source, args.kind, args.trust)
-    with _progress_bar("hashing") as progress:
+    with progress_bar("hashing") as progress:
         report = find_duplicate_groups(dataset, method=args.method, threshold=args.threshold,
                                        progress=progress)
     print_summary(dataset, report)
@@ -128,7 +126,7 @@ def _print_conflicts(report: DuplicateReport) -> None:
 
 def _leakage(report: DuplicateReport, args: argparse.Namespace) -> LeakageReport:
     test = _load(args.test_source, "auto", args.trust)
-    with _progress_bar("hashing the test source") as progress:
+    with progress_bar("hashing the test source") as progress:
         test_hashes = hash_distinct_images(test.images, report.method, progress=progress)
     return leakage_from_hashes(report.hashes, test_hashes, report.threshold, report.method)
 
@@ -136,7 +134,7 @@ def _leakage(report: DuplicateReport, args: argparse.Namespace) -> LeakageReport
 def _load(source: str, kind: str, trust: bool) -> Dataset:
     from mathdash.loaders import load_source
 
-    with _progress_bar(f"loading {source}") as progress:
+    with progress_bar(f"loading {source}") as progress:
         dataset = load_source(source, kind=kind, progress=progress, trust=trust)
     if dataset.report.skipped:
         print(f"{source}: skipped {len(dataset.report.skipped):,} unreadable files "
@@ -151,24 +149,6 @@ def _export(cleaned: Dataset, target: str, fmt: str) -> None:
         save_npz(cleaned, target)
         print(f"wrote {len(cleaned):,} kept images to {target}")
         return
-    with _progress_bar("writing") as progress:
+    with progress_bar("writing") as progress:
         written = write_folder(cleaned, target, fmt=fmt, progress=progress)
     print(f"wrote {sum(written.values()):,} kept images in {len(written)} class folders to {target}")
-
-
-@contextmanager
-def _progress_bar(description: str) -> Iterator[Callable[..., None]]:
-    """A ``progress(done, total, message)`` callback drawing a tqdm bar on stderr."""
-    from tqdm import tqdm
-
-    bar = tqdm(desc=description, unit="img", file=sys.stderr, disable=None, leave=False)
-
-    def progress(done: int, total: int, message: str = "") -> None:
-        bar.total = total
-        bar.set_description(message or description, refresh=False)
-        bar.update(done - bar.n)
-
-    try:
-        yield progress
-    finally:
-        bar.close()
