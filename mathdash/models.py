@@ -34,16 +34,16 @@ def build_baseline(num_classes: int, learning_rate: float = 1e-3) -> Any:
     model = keras.Sequential(
         [
             keras.Input(INPUT_SHAPE),
-            layers.Conv2D(32, 3, activation="relu"),
-            layers.MaxPooling2D(),
-            layers.Conv2D(64, 3, activation="relu"),
-            layers.MaxPooling2D(),
-            layers.Conv2D(128, 3, activation="relu"),
-            layers.MaxPooling2D(),
-            layers.Flatten(),
-            layers.Dense(128, activation="relu"),
-            layers.Dropout(0.3),
-            layers.Dense(num_classes, activation="softmax"),
+            layers.Conv2D(32, 3, activation="relu", name="conv1"),
+            layers.MaxPooling2D(name="pool1"),
+            layers.Conv2D(64, 3, activation="relu", name="conv2"),
+            layers.MaxPooling2D(name="pool2"),
+            layers.Conv2D(128, 3, activation="relu", name="conv3"),
+            layers.MaxPooling2D(name="pool3"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(128, activation="relu", name="hidden"),
+            layers.Dropout(0.3, name="dropout"),
+            layers.Dense(num_classes, activation="softmax", name="probabilities"),
         ],
         name="baseline",
     )
@@ -88,16 +88,17 @@ def build_cnn(
     inputs = keras.Input(INPUT_SHAPE)
     x = inputs
     for block in range(blocks):
-        x = layers.Conv2D(filters * 2**block, kernel_size, padding="same", use_bias=not batch_norm)(x)
+        x = layers.Conv2D(filters * 2**block, kernel_size, padding="same", use_bias=not batch_norm,
+                          name=f"block{block + 1}_conv")(x)
         if batch_norm:
-            x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
-        x = layers.Activation("relu")(x)
-        x = layers.MaxPooling2D()(x)
+            x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"block{block + 1}_bn")(x)
+        x = layers.Activation("relu", name=f"block{block + 1}_relu")(x)
+        x = layers.MaxPooling2D(name=f"block{block + 1}_pool")(x)
     x = layers.GlobalAveragePooling2D()(x) if global_pool else layers.Flatten()(x)
     if dense_units:
-        x = layers.Dense(dense_units, activation="relu")(x)
-    x = layers.Dropout(dropout)(x)
-    outputs = layers.Dense(num_classes, activation="softmax")(x)
+        x = layers.Dense(dense_units, activation="relu", name="hidden")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
     return _compile(keras.Model(inputs, outputs, name="cnn"), learning_rate)
 
 
