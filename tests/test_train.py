@@ -100,6 +100,10 @@ def test_tiny_easy_dataset_is_learned_and_saved(tmp_path):
     assert result.metrics["split"] == {"train": 108, "val": 36, "test": 36, "test_real": 36}
     run = store.load(result.run_id)
     assert run.labels == SHAPES
+    from mathdash.evaluate import evaluate_model
+
+    saved = run.load_model()  # weights only, no optimizer state: scores the same
+    assert evaluate_model(saved, shapes_dataset(seed=1), augmented=False)["accuracy"] >= 0.95
     assert len(run.history) == result.metrics["epochs_run"]
     epochs = [e for e in events if e.get("phase") == "epoch"]
     assert [e["epoch"] for e in epochs] == list(range(1, len(run.history) + 1))
