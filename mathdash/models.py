@@ -94,7 +94,10 @@ def build_cnn(
             x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"block{block + 1}_bn")(x)
         x = layers.Activation("relu", name=f"block{block + 1}_relu")(x)
         x = layers.MaxPooling2D(name=f"block{block + 1}_pool")(x)
-    x = layers.GlobalAveragePooling2D()(x) if global_pool else layers.Flatten()(x)
+    if global_pool:
+        x = layers.GlobalAveragePooling2D(name="global_pool")(x)
+    else:
+        x = layers.Flatten(name="flatten")(x)
     if dense_units:
         x = layers.Dense(dense_units, activation="relu", name="hidden")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
@@ -168,14 +171,14 @@ def _build_classic(
 
     _check_classes(num_classes)
     inputs = keras.Input(INPUT_SHAPE)
-    x = layers.Resizing(CLASSIC_SIZE, CLASSIC_SIZE)(inputs)
+    x = layers.Resizing(CLASSIC_SIZE, CLASSIC_SIZE, name="resize")(inputs)
     backbone = application(
         input_shape=(CLASSIC_SIZE, CLASSIC_SIZE, 1), include_top=False, weights=None, pooling="avg", **kwargs
     )
     for layer in backbone.layers:
         if isinstance(layer, layers.BatchNormalization):
             layer.momentum = BN_MOMENTUM
-    outputs = layers.Dense(num_classes, activation="softmax")(backbone(x))
+    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(backbone(x))
     return _compile(keras.Model(inputs, outputs, name=application.__name__.lower()), learning_rate)
 
 
