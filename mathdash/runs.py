@@ -143,6 +143,7 @@ class RunStore:
             raise ArtifactError(f"run {run_id!r} already exists")
         self.root.mkdir(parents=True, exist_ok=True)
         temp = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{run_id}-", dir=self.root))
+        temp.chmod(0o755)  # mkdtemp makes it private; a run is as readable as any other file
         try:
             _write_run_files(temp, model, config, {"created": _now(), **metrics}, history, labels)
             os.replace(temp, target)
