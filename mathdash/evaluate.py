@@ -17,7 +17,8 @@ Keys from ``evaluate_model`` on top: ``augmented_accuracy`` (float | None): accu
     the test images passed through the default augmentation preset (None when augmentation is
     unavailable).
 Keys added by ``mathdash.train``: ``state`` ('done' or 'stopped'), ``created`` (ISO time),
-    ``train_seconds``, ``images_per_second``, ``epochs_run``, ``best_epoch`` (1-based),
+    ``train_seconds`` (the whole fit), ``images_per_second`` (training images over the time spent
+    in training batches, validation left out), ``epochs_run``, ``best_epoch`` (1-based),
     ``train_accuracy`` and ``val_accuracy`` at the best epoch (as logged while fitting),
     ``clean_train_accuracy`` (the final model on up to 2,000 un-augmented training images),
     ``leakage_flag`` (bool, see ``leakage_flag``), ``params`` (int), ``split`` (sizes of

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from mathdash.evaluate import evaluate_predictions
 from mathdash.jobs import MANAGER
-from mathdash.runs import RunStore
+from mathdash.runs import DEFAULT_RUN_DIR, RunStore
 from ui.data import DataSource
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "train.py")
@@ -65,7 +65,9 @@ def test_page_shows_controls_runs_and_the_run_metrics(runs_dir, data_source):
                                                   "Deduplicated + balanced (rare classes grown to the median)"]
     assert "cnn" in at.selectbox(key="train_model").options
     assert "none" in at.selectbox(key="train_augment").options
-    assert _run_ids(at) == ["20200101-000000-baseline-aaaaaa"]
+    ids = _run_ids(at)
+    assert ids[0] == "20200101-000000-baseline-aaaaaa"  # saved just now: the newest
+    assert ("default" in ids) == (DEFAULT_RUN_DIR / "model.keras").is_file()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Test accuracy"] == "75.00%"
     assert metrics["Worst class F1"] == "0.667"

@@ -159,7 +159,7 @@ def _run_metrics(fitted: Any, dataset: Dataset, split: Split, config: TrainConfi
     metrics.update(
         state=fitted.state,
         train_seconds=round(fitted.seconds, 1),
-        images_per_second=round(fitted.images_seen / max(fitted.seconds, 1e-9), 1),
+        images_per_second=round(fitted.images_seen / max(fitted.batch_seconds, 1e-9), 1),
         epochs_run=len(fitted.history.get("loss", [])),
         best_epoch=best + 1,
         train_accuracy=_at(fitted.history, "accuracy", best),

@@ -38,6 +38,7 @@ class Fitted:
         state: 'done' or 'stopped'.
         seconds: wall time of the fit.
         images_seen: training images processed (for throughput).
+        batch_seconds: time spent in training batches only (validation passes left out).
     """
 
     model: Any
@@ -46,6 +47,7 @@ class Fitted:
     state: str = "done"
     seconds: float = 0.0
     images_seen: int = 0
+    batch_seconds: float = 0.0
 
 
 def fit_model(
@@ -96,7 +98,8 @@ def fit_model(
     seconds = time.perf_counter() - start
     history = reporter.history
     best = early.best_epoch if early.best_weights is not None else len(history.get("loss", [])) - 1
-    return Fitted(model, history, max(best, 0), state, seconds, reporter.images_seen(len(split.train)))
+    return Fitted(model, history, max(best, 0), state, seconds, reporter.images_seen(len(split.train)),
+                  reporter.batch_seconds)
 
 
 def configure_tensorflow(threads: int | None = None) -> None:
@@ -143,6 +146,8 @@ def _progress_callback(
             self.epoch = 0
             self.last_emit = 0.0
             self.start = time.perf_counter()
+            self.epoch_start = self.last_batch_end = self.start
+            self.batch_seconds = 0.0
 
         def images_seen(self, train_size: int) -> int:
             return len(self.history.get("loss", [])) * train_size
@@ -152,10 +157,11 @@ def _progress_callback(
 
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
             self.epoch = epoch
+            self.epoch_start = time.perf_counter()
 
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
             self._check_stop()
-            now = time.perf_counter()
+            now = self.last_batch_end = time.perf_counter()
             if now - self.last_emit >= PROGRESS_INTERVAL_S or batch + 1 == batches:
                 self.last_emit = now
                 emit(self._update("batch", batch + 1, logs or {}))
@@ -164,6 +170,7 @@ def _progress_callback(
             self._check_stop()
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            self.batch_seconds += self.last_batch_end - self.epoch_start
             for key, value in (logs or {}).items():
                 self.history.setdefault(key, []).append(float(value))
             emit(self._update("epoch", batches, logs or {}))
