@@ -50,7 +50,8 @@ def retrain_default(small: bool, store: RunStore) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="one epoch on a fifth of the data: a quick check")
+    parser.add_argument("--small", action="store_true",
+                        help="one epoch (throughput on a fifth of the data): a quick check")
     parser.add_argument("--skip-retrain", action="store_true", help="measure throughput only")
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}, load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
@@ -64,12 +65,14 @@ def main() -> None:
         figures = throughput(dataset, model, args.small, store)
         rates[model] = figures["images_per_s"]
         print(f"{model:>9}: {figures['images_per_s']:7.0f} images/s training "
-              f"({figures['train_images']:,} images, fit {figures['fit_s']:.1f} s, with evaluation {figures['total_s']:.1f} s)")
+              f"({figures['train_images']:,} images, fit {figures['fit_s']:.1f} s, "
+              f"with evaluation {figures['total_s']:.1f} s)")
     print(f"cnn / baseline throughput: {rates['cnn'] / rates['baseline']:.2f}")
     if not args.skip_retrain:
         figures = retrain_default(args.small, store)
         goal = 600
-        print(f"default-run retrain ({'1 epoch, --small' if args.small else 'full recipe'}): {figures['total_s']:.0f} s "
+        scope = "1 epoch, --small" if args.small else "full recipe"
+        print(f"default-run retrain ({scope}): {figures['total_s']:.0f} s "
               f"(goal under {goal} s: {'met' if figures['total_s'] < goal else 'NOT met'}); "
               f"{figures['epochs_run']} epochs, test accuracy {figures['accuracy']:.4f}, "
               f"worst-class F1 {figures['worst_f1']:.4f}")

@@ -106,7 +106,8 @@ def test_augmented_accuracy_scores_a_distorted_copy():
 
 
 def test_leakage_flag_uses_the_clean_training_accuracy_when_given():
-    augmented = {"accuracy": [0.80, 0.85, 0.87], "val_accuracy": [0.90, 0.94, 0.95]}  # logged on distorted batches
+    # training accuracy as keras logs it on distorted batches with dropout on
+    augmented = {"accuracy": [0.80, 0.85, 0.87], "val_accuracy": [0.90, 0.94, 0.95]}
     assert leakage_flag(augmented)  # the logged figures alone would cry wolf
     assert not leakage_flag(augmented, train_accuracy=0.98)
     assert leakage_flag(augmented, train_accuracy=0.90)

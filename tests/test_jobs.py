@@ -87,4 +87,5 @@ def test_package_style_progress_is_stored_as_a_dict():
     manager = JobManager()
     job = manager.submit("dedup", hashing)
     manager.wait(WAIT_S)
-    assert {k: job.progress[k] for k in ("done", "total", "message")} == {"done": 3, "total": 12, "message": "hashing"}
+    stored = {k: job.progress[k] for k in ("done", "total", "message")}
+    assert stored == {"done": 3, "total": 12, "message": "hashing"}

@@ -27,9 +27,10 @@ def runs_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("MATHDASH_RUNS_DIR", str(tmp_path / "runs"))
     metrics = evaluate_predictions(np.array([0, 1, 2, 2]), np.eye(3)[[0, 1, 2, 0]], NAMES)
     metrics.update(state="done", params=1234, epochs_run=2, best_epoch=2, train_seconds=3.0)
-    history = {"loss": [1.0, 0.5], "accuracy": [0.5, 0.75], "val_loss": [0.9, 0.6], "val_accuracy": [0.5, 0.7]}
-    RunStore(default_dir=None).save(_FakeModel(), {"model": "baseline", "data": "shapes"}, metrics, history, NAMES,
-                                    run_id="20200101-000000-baseline-aaaaaa")
+    history = {"loss": [1.0, 0.5], "accuracy": [0.5, 0.75], "val_loss": [0.9, 0.6],
+               "val_accuracy": [0.5, 0.7]}
+    RunStore(default_dir=None).save(_FakeModel(), {"model": "baseline", "data": "shapes"}, metrics, history,
+                                    NAMES, run_id="20200101-000000-baseline-aaaaaa")
     return tmp_path / "runs"
 
 
@@ -61,8 +62,8 @@ def test_page_shows_controls_runs_and_the_run_metrics(runs_dir, data_source):
     MANAGER.wait(TIMEOUT)
     at = _page(data_source)
     assert not at.exception
-    assert at.radio(key="train_data").options == ["Raw (as loaded)", "Deduplicated",
-                                                  "Deduplicated + balanced (rare classes grown to the median)"]
+    balanced = "Deduplicated + balanced (rare classes grown to the median)"
+    assert at.radio(key="train_data").options == ["Raw (as loaded)", "Deduplicated", balanced]
     assert "cnn" in at.selectbox(key="train_model").options
     assert "none" in at.selectbox(key="train_augment").options
     ids = _run_ids(at)

@@ -25,8 +25,9 @@ class _FakeModel:
 
 
 def _save(store: RunStore, accuracy: float, run_id: str | None = None, model=None) -> str:
-    return store.save(model or _FakeModel(), {"model": "baseline", "data": "test"},
-                      {"accuracy": accuracy, "macro_f1": accuracy, "state": "done"}, HISTORY, LABELS, run_id=run_id)
+    metrics = {"accuracy": accuracy, "macro_f1": accuracy, "state": "done"}
+    return store.save(model or _FakeModel(), {"model": "baseline", "data": "test"}, metrics, HISTORY, LABELS,
+                      run_id=run_id)
 
 
 @pytest.fixture
@@ -147,7 +148,7 @@ def test_export_replaces_the_target_whole(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")  # an untrained Adam has no slots
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")  # untrained Adam: no slots
 def test_a_real_keras_model_loads_back_with_the_same_predictions(tmp_path):
     import numpy as np
 

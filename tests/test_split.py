@@ -51,7 +51,7 @@ def test_each_class_keeps_sixty_twenty_twenty():
     dataset = _grouped_dataset([50, 25])
     split = make_split(dataset)
     for label, groups in ((0, 50), (1, 25)):
-        sizes = [int((dataset.labels[index] == label).sum()) for index in (split.train, split.val, split.test)]
+        sizes = [int((dataset.labels[part] == label).sum()) for part in (split.train, split.val, split.test)]
         total = groups * 3
         assert abs(sizes[0] - 0.6 * total) <= 3, sizes
         assert abs(sizes[1] - 0.2 * total) <= 3, sizes
@@ -91,7 +91,8 @@ def test_augmented_copies_follow_their_source():
 
 def test_same_seed_same_split_other_seed_other_split():
     dataset = _grouped_dataset([40, 20])
-    first, again, other = make_split(dataset, seed=5), make_split(dataset, seed=5), make_split(dataset, seed=6)
+    first, again = make_split(dataset, seed=5), make_split(dataset, seed=5)
+    other = make_split(dataset, seed=6)
     assert np.array_equal(first.test, again.test)
     assert not np.array_equal(first.test, other.test)
 

@@ -121,7 +121,8 @@ def test_a_stop_within_the_first_epoch_saves_nothing(tmp_path):
             batches.append(update["batch"])
             stop.set()
 
-    result = train_model(shapes_dataset(), _quick(batch_size=8, epochs=3), progress, stop_event=stop, store=store)
+    config = _quick(batch_size=8, epochs=3)
+    result = train_model(shapes_dataset(), config, progress, stop_event=stop, store=store)
     assert (result.run_id, result.state) == (None, "stopped")
     assert batches == [1]  # the batch after the request never reported: it ended the fit
     assert store.list_runs() == []
