@@ -123,6 +123,7 @@ class Dataset:
         index = np.asarray(index)
         if index.dtype == bool:
             index = np.flatnonzero(index)
+        index = index.astype(np.int64, copy=False)  # an empty list arrives as float64
         return replace(
             self,
             images=self.images[index],

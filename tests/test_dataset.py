@@ -47,3 +47,9 @@ def test_load_report_records_skips():
     report = LoadReport(source="s")
     report.skip("bad.jpg", "truncated JPEG")
     assert report.to_dict()["skipped"] == [{"path": "bad.jpg", "reason": "truncated JPEG"}]
+
+
+def test_empty_subset_is_an_empty_dataset():
+    part = _dataset().subset([])
+    assert len(part) == 0 and part.images.shape == (0, 45, 45)
+    assert part.extras["duplicate_of"].shape == (0,)
