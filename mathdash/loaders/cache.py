@@ -90,7 +90,8 @@ class DatasetCache:
         entry = self.root / key
         try:
             meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-            images = np.load(entry / "images.npy")
+            # mapped, not read: pages touch the pixels they show, the page cache serves the rest
+            images = np.load(entry / "images.npy", mmap_mode="r")
             labels = np.load(entry / "labels.npy")
             relative = (entry / "sources.txt").read_bytes().decode("utf-8", "surrogateescape")
             extras = {name: np.load(entry / f"extra_{name}.npy") for name in meta["extras"]}
