@@ -99,6 +99,31 @@ def make_split(
     return Split(*(np.flatnonzero(part == k).astype(np.int64) for k in range(3)))
 
 
+def shrink_train(split: Split, dataset: Dataset, fraction: float, seed: int = 0) -> Split:
+    """Keep a share of the training part only: whole groups, ``ceil(fraction * groups)`` per class.
+
+    Validation and test stay as they are, so runs on 25%, 50% and 100% of the training data are
+    scored on the same images.
+
+    Raises:
+        ConfigError: when ``fraction`` is outside (0, 1].
+    """
+    if not 0 < fraction <= 1:
+        raise ConfigError(f"fraction must lie in (0, 1], got {fraction}")
+    if fraction == 1:
+        return split
+    groups = sample_groups(dataset)[split.train]
+    labels = dataset.labels[split.train]
+    rng = np.random.default_rng(seed)
+    keep = np.zeros(len(split.train), dtype=bool)
+    for label in np.unique(labels):
+        rows = np.flatnonzero(labels == label)
+        class_groups = rng.permutation(np.unique(groups[rows]))
+        wanted = class_groups[:int(np.ceil(fraction * len(class_groups)))]
+        keep[rows[np.isin(groups[rows], wanted)]] = True
+    return Split(split.train[keep], split.val, split.test)
+
+
 def leaked_test_samples(split: Split, groups: np.ndarray) -> int:
     """How many test samples share a group with some training sample (0 for a clean split).
 

@@ -129,8 +129,8 @@ def plan_study(name: str, dataset: Dataset, base: Any, seed: int = 0) -> list[Pl
         ]
     if name == "data_size":
         return [
-            PlannedRun(f"{share:.0%}", augmented, sample_fraction(deduplicated, share, seed),
-                       {"augment": TRAIN_AUGMENT if augmented else None})
+            PlannedRun(f"{share:.0%}", augmented, deduplicated,
+                       {"augment": TRAIN_AUGMENT if augmented else None, "train_fraction": share})
             for share in DATA_FRACTIONS
             for augmented in (False, True)
         ]

@@ -5,7 +5,7 @@ import pytest
 
 from mathdash.dataset import Dataset
 from mathdash.errors import ConfigError
-from mathdash.split import leaked_test_samples, make_split, sample_groups
+from mathdash.split import leaked_test_samples, make_split, sample_groups, shrink_train
 
 
 def _grouped_dataset(groups_per_class: list[int], group_size: int = 3, seed: int = 0) -> Dataset:
@@ -119,3 +119,21 @@ def test_known_copies_share_a_group_through_origin():
     assert len(np.unique(groups)) == 20
     assert (groups[20:] == groups[:10]).all()
     assert leaked_test_samples(make_split(tied, seed=2), groups) == 0
+
+
+def test_shrinking_the_training_part_keeps_whole_groups_and_the_same_test_set():
+    dataset = _grouped_dataset([40, 20, 8])
+    split = make_split(dataset, seed=1)
+    quarter = shrink_train(split, dataset, 0.25, seed=1)
+    assert np.array_equal(quarter.val, split.val) and np.array_equal(quarter.test, split.test)
+    assert set(quarter.train) <= set(split.train)
+    groups = dataset.extras["group"]
+    for label in range(3):
+        full = np.unique(groups[split.train][dataset.labels[split.train] == label])
+        kept = np.unique(groups[quarter.train][dataset.labels[quarter.train] == label])
+        assert len(kept) == int(np.ceil(0.25 * len(full)))
+        kept_rows = quarter.train[np.isin(groups[quarter.train], kept)]
+        assert len(kept_rows) == 3 * len(kept)  # every kept group whole (3 images each)
+    assert shrink_train(split, dataset, 1.0) is split
+    with pytest.raises(ConfigError):
+        shrink_train(split, dataset, 0.0)

@@ -49,8 +49,8 @@ def test_data_size_study_plans_three_sizes_with_and_without_augmentation():
     plan = studies.plan_study("data_size", tiny_dataset(), TrainConfig(model="cnn"))
     assert [p.variant for p in plan] == ["25%", "25%", "50%", "50%", "100%", "100%"]
     assert [p.changes["augment"] for p in plan[:2]] == [None, studies.TRAIN_AUGMENT]
-    sizes = [len(p.dataset) for p in plan[::2]]
-    assert sizes[0] < sizes[1] < sizes[2]
+    assert [p.changes["train_fraction"] for p in plan[::2]] == [0.25, 0.5, 1.0]
+    assert len({len(p.dataset) for p in plan}) == 1  # one dataset: the same test set for every size
 
 
 def test_architectures_study_keeps_the_tuned_cnn_arguments():

@@ -14,7 +14,7 @@ import numpy as np
 
 from mathdash.dataset import Dataset
 from mathdash.errors import DatasetError
-from mathdash.split import Split, make_split
+from mathdash.split import Split, make_split, shrink_train
 from mathdash.train.config import TrainConfig
 
 ProgressFn = Callable[[dict[str, Any]], None]
@@ -115,6 +115,7 @@ def train_model(
     emit({"phase": "prepare", "message": _preparation_message(config)})
     prepared = prepare_data(dataset, config)
     split = make_split(prepared, config.split_fractions, seed=config.seed, by_group=config.split_by_group)
+    split = shrink_train(split, prepared, config.train_fraction, seed=config.seed)
     _check_split(prepared, split)
     fitted = fit_model(prepared, split, config, emit, stop_event or threading.Event())
     if fitted.model is None:

@@ -34,6 +34,8 @@ class TrainConfig:
         seed: seed of the split, the weights and the augmentation.
         split_fractions: train, validation, test shares.
         split_by_group: False reproduces the naive random split (duplicates leak into test).
+        train_fraction: share of the training part kept (whole groups, per class), so runs on less
+            data are scored on the same validation and test images as the full run.
         dedup: remove near-duplicates first (``mathdash.dedup``), unless the data already has groups.
         dedup_method, dedup_threshold: hash and Hamming threshold (None: the module default).
         balance: grow rare classes with augmented copies to 'median', 'max' or a count; None: off.
@@ -53,6 +55,7 @@ class TrainConfig:
     seed: int = 0
     split_fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
     split_by_group: bool = True
+    train_fraction: float = 1.0
     dedup: bool = True
     dedup_method: str = "phash"
     dedup_threshold: int | None = None
@@ -109,5 +112,7 @@ def _check_config(config: TrainConfig) -> None:
     count = isinstance(balance, int) and not isinstance(balance, bool) and balance > 0
     if balance is not None and balance not in BALANCE_TARGETS and not count:
         raise ConfigError(f"balance must be 'median', 'max', a positive count or None, got {balance!r}")
+    if not 0 < config.train_fraction <= 1:
+        raise ConfigError(f"train_fraction must lie in (0, 1], got {config.train_fraction!r}")
     if not isinstance(config.model_params, dict):
         raise ConfigError(f"model_params must be a dict, got {type(config.model_params).__name__}")
