@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -22,7 +21,6 @@ from mathdash.loaders.parallel import Progress
 
 _IGNORED_DIRS = frozenset({"__MACOSX"})  # resource forks that macOS adds to zips
 _MAX_DESCENT = 3  # levels of single wrapping folders looked through (archive/data/extracted_images)
-_LISTING_THREADS = 4
 
 _ScannedClass = tuple[list[tuple[str, int, int]], list[SkippedFile]]
 
@@ -102,10 +100,10 @@ def list_class_folders(path: str | Path) -> FolderListing:
             "like Kaggle's extracted_images"
         )
     folders = [str(listing.root / name) for name in class_dirs]
-    # stat() waits on the kernel with the GIL released: threads overlap the waits
-    with ThreadPoolExecutor(max_workers=_LISTING_THREADS) as pool:
-        for class_name, scanned in zip(class_dirs, pool.map(_scan_class, folders)):
-            _add_class(listing, class_name, scanned)
+    # One thread: the stats come from the kernel's cache and the Python work around them holds the
+    # GIL, so scanning threads only contend (376k files: 1.9 s alone, 2.5-3.5 s with 4 threads).
+    for class_name, scanned in zip(class_dirs, map(_scan_class, folders)):
+        _add_class(listing, class_name, scanned)
     return listing
 
 
