@@ -1,7 +1,5 @@
 """The Compare page under AppTest: three saved runs compared, a study filter, sorting, studies as jobs."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +12,7 @@ import mathdash.studies
 from mathdash.evaluate import scores_from_labels
 from mathdash.jobs import MANAGER
 from mathdash.loaders import save_npz
-from test_page_tune import chart, values
+from test_page_tune import chart, render_in_fresh_process, values
 from test_tuning import tiny_dataset
 from ui.data import DataSource
 
@@ -146,11 +144,7 @@ def test_an_empty_store_says_so_and_still_offers_the_studies(tmp_path, monkeypat
 
 
 def test_rendering_the_page_imports_no_tensorflow():
-    code = ("import sys; from streamlit.testing.v1 import AppTest; "
-            f"at = AppTest.from_file({PAGE!r}, default_timeout=60).run(); "
-            "print(len(at.exception), 'tensorflow' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert done.stdout.split()[-2:] == ["0", "False"], done.stderr[-2000:]
+    assert render_in_fresh_process(PAGE) == ["0", "False"]
 
 
 @pytest.mark.slow
