@@ -36,6 +36,7 @@ import pandas as pd
 
 from mathdash.dataset import Dataset
 from mathdash.errors import ConfigError
+from mathdash.keras_state import keras_work
 from mathdash.preprocess import to_model_input
 
 TOP_CONFUSED_PAIRS = 15
@@ -135,7 +136,8 @@ def predict_proba(model: Any, images: np.ndarray, batch_size: int = 256) -> np.n
     """
     if len(images) == 0:
         return np.zeros((0, model.output_shape[-1]), dtype=np.float32)
-    return np.asarray(model.predict(to_model_input(images), batch_size=batch_size, verbose=0))
+    with keras_work():
+        return np.asarray(model.predict(to_model_input(images), batch_size=batch_size, verbose=0))
 
 
 def evaluate_model(

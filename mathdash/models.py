@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from mathdash.dataset import IMAGE_SIZE
 from mathdash.errors import ConfigError
+from mathdash.keras_state import keras_work
 
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 CLASSIC_SIZE = 64  # MobileNetV2 / ResNet50V2 downsample by 32: 45 px would end at 1-2 cells
@@ -155,7 +156,8 @@ def build_model(name: str, num_classes: int, **params: Any) -> Any:
     if name not in BUILDERS:
         raise ConfigError(f"unknown model {name!r}; choose one of {', '.join(BUILDERS)}")
     _check_param_names(name, params)
-    return BUILDERS[name](num_classes, **params)
+    with keras_work():
+        return BUILDERS[name](num_classes, **params)
 
 
 def count_params(model: Any) -> int:

@@ -16,6 +16,7 @@ from skimage.morphology import skeletonize
 
 from mathdash.dataset import IMAGE_SIZE, PAPER
 from mathdash.errors import ArtifactError
+from mathdash.keras_state import keras_work
 from mathdash.preprocess import DEFAULT_MARGIN, INK_THRESHOLD, fit_to_box, to_model_input
 
 if TYPE_CHECKING:
@@ -211,8 +212,9 @@ class Predictor:
             float32 array (N, C), rows summing to 1, columns in ``class_names`` order.
         """
         inputs = to_model_input(images)
-        outputs = [np.asarray(self._forward(inputs[start:start + BATCH_SIZE]), dtype=np.float32)
-                   for start in range(0, len(inputs), BATCH_SIZE)]
+        with keras_work():
+            outputs = [np.asarray(self._forward(inputs[start:start + BATCH_SIZE]), dtype=np.float32)
+                       for start in range(0, len(inputs), BATCH_SIZE)]
         return _as_probabilities(np.concatenate(outputs))
 
     def topk(self, image: np.ndarray, k: int = 5) -> list[tuple[str, float]]:

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from mathdash.errors import ArtifactError
+from mathdash.keras_state import keras_work
 
 ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "artifacts"
 DEFAULT_ROOT = ARTIFACTS_DIR / "runs"
@@ -91,7 +92,8 @@ class Run:
         import keras
 
         try:
-            return keras.saving.load_model(self.path / "model.keras")
+            with keras_work():
+                return keras.saving.load_model(self.path / "model.keras")
         except Exception as error:  # keras raises many kinds for a bad file; one named error out
             raise ArtifactError(f"run {self.id!r}: model.keras cannot be loaded ({error})") from error
 

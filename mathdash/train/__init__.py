@@ -14,6 +14,7 @@ import numpy as np
 
 from mathdash.dataset import Dataset
 from mathdash.errors import DatasetError
+from mathdash.keras_state import keras_work
 from mathdash.split import Split, make_split, shrink_train
 from mathdash.train.config import TrainConfig
 
@@ -117,14 +118,15 @@ def train_model(
     split = make_split(prepared, config.split_fractions, seed=config.seed, by_group=config.split_by_group)
     split = shrink_train(split, prepared, config.train_fraction, seed=config.seed)
     _check_split(prepared, split)
-    fitted = fit_model(prepared, split, config, emit, stop_event or threading.Event())
-    if fitted.model is None:
-        return RunResult(None, {}, "stopped")
-    emit({"phase": "evaluate", "message": "scoring the test images"})
-    metrics = _run_metrics(fitted, prepared, split, config)
-    store = store if store is not None else _default_store()
-    run_id = store.save(_inference_copy(fitted.model), config.to_dict(), metrics, fitted.history,
-                        prepared.class_names)
+    with keras_work():
+        fitted = fit_model(prepared, split, config, emit, stop_event or threading.Event())
+        if fitted.model is None:
+            return RunResult(None, {}, "stopped")
+        emit({"phase": "evaluate", "message": "scoring the test images"})
+        metrics = _run_metrics(fitted, prepared, split, config)
+        store = store if store is not None else _default_store()
+        run_id = store.save(_inference_copy(fitted.model), config.to_dict(), metrics, fitted.history,
+                            prepared.class_names)
     return RunResult(run_id, metrics, metrics["state"])
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from mathdash.dataset import Dataset
 from mathdash.errors import ConfigError
+from mathdash.keras_state import keras_work
 from mathdash.tuning.space import TuneConfig, params_from_values
 from mathdash.tuning.trials import (
     META_FILE,
@@ -97,8 +98,9 @@ def run_search(
     prepared = _prepare(dataset, config, progress)
     train, val = _search_data(prepared, config.seed)
     reporter = Reporter(progress, stop_event, total_trials(config), len(trial_table(search_dir)))
-    tuner = make_tuner(config, dataset.num_classes, Path(search_root), reporter, role)
-    stopped = run_tuner(tuner, train, val, config)
+    with keras_work():  # also turns keras-tuner's clear_session before each trial into a no-op
+        tuner = make_tuner(config, dataset.num_classes, Path(search_root), reporter, role)
+        stopped = run_tuner(tuner, train, val, config)
     table = trial_table(search_dir)
     best = best_trial(table)
     best_params = {} if best is None else params_from_values(hyperparameter_values(best), config.space)
