@@ -16,7 +16,7 @@ from mathdash.dataset import Dataset
 from mathdash.errors import MathDashError
 from mathdash.jobs import MANAGER, JobBusy
 from mathdash.models import BUILDERS
-from mathdash.runs import Run, RunStore
+from mathdash.runs import DEFAULT_ID, Run, RunStore
 from mathdash.train import RunResult, TrainConfig, train_model
 from ui.data import current_dataset, current_source
 from ui.jobs import curves_ui, live_job_panel
@@ -137,6 +137,7 @@ def runs_ui(store: RunStore, latest: str | None) -> None:
     """The saved runs, one to inspect (the latest finished by default), and the make-active button."""
     table = store.table()
     st.dataframe(table, key="train_runs", hide_index=True)
+    delete_ui(store, [row.id for row in table.itertuples() if row.id != DEFAULT_ID])
     sound = [row.id for row in table.itertuples() if not row.broken]
     if not sound:
         st.info("No saved run yet.")
@@ -158,6 +159,27 @@ def runs_ui(store: RunStore, latest: str | None) -> None:
     elif st.button("Make active", key="train_activate"):
         _activate(store, run_id)
     run_metrics_ui(run)
+
+
+def delete_ui(store: RunStore, deletable: list[str]) -> None:
+    """Delete a saved run (broken ones too) after a confirmation; the shipped run is never offered."""
+    if not deletable:
+        return
+    with st.expander("Delete a run"):
+        run_id = st.selectbox("Run to delete", deletable, key="train_delete_pick")
+        active = run_id == store.active_id()
+        sure = st.checkbox(f"Yes, delete {run_id} and its model file"
+                           + (" (it is active: the shipped model takes over)" if active else ""),
+                           key="train_delete_sure")
+        if st.button("Delete", key="train_delete", disabled=not sure):
+            try:
+                store.delete(run_id)
+            except (MathDashError, OSError) as error:
+                st.error(f"Cannot delete {run_id}: {error}")
+                return
+            st.session_state.pop("train_delete_sure", None)
+            st.toast(f"Deleted {run_id}")
+            st.rerun()
 
 
 def _activate(store: RunStore, run_id: str) -> None:

@@ -93,3 +93,17 @@ def test_a_job_started_on_the_page_trains_and_its_run_appears(runs_dir, data_sou
     assert not at.exception
     assert job.result.run_id in _run_ids(at)
     assert at.selectbox(key="train_run_pick").value == job.result.run_id
+
+
+def test_a_run_is_deleted_from_the_page_only_after_confirmation(runs_dir, data_source):
+    MANAGER.wait(TIMEOUT)
+    at = _page(data_source)
+    fake = "20200101-000000-baseline-aaaaaa"
+    assert "default" not in at.selectbox(key="train_delete_pick").options  # the shipped run is read-only
+    at.selectbox(key="train_delete_pick").set_value(fake).run()
+    assert at.button(key="train_delete").disabled
+    at.checkbox(key="train_delete_sure").check().run()
+    at.button(key="train_delete").click().run()
+    assert not at.exception
+    assert fake not in _run_ids(at)
+    assert not (runs_dir / fake).exists()
