@@ -20,6 +20,11 @@ from ui.data import current_dataset, current_source
 from ui.jobs import live_job_panel
 
 LIVE_REFRESH_S = 2.0
+FILTER_CHOICES = (8, 16, 32, 64, 128)
+KERNEL_CHOICES = (3, 5, 7)
+DENSE_CHOICES = (32, 64, 128, 256, 512)
+LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
+MAX_BLOCKS = 5  # 45 px halves to 1 px after five poolings
 _ALGORITHM_NAMES = {"random": "Random search", "hyperband": "Hyperband", "bayesian": "Bayesian optimisation"}
 
 
@@ -43,23 +48,53 @@ def settings_ui() -> tuning.TuneConfig | None:
         return tuning.TuneConfig(
             algorithm=algorithm, max_trials=int(max_trials), epochs=int(epochs), executions=int(executions),
             seed=int(seed), name=name.strip(), batch_size=int(batch_size), save_best=save_best,
+            space=space_ui(),
         )
     except MathDashError as error:
         st.error(str(error))
         return None
 
 
+def space_ui() -> tuning.SearchSpace:
+    """The values searched for each CNN hyperparameter (ranges and choices); raises ConfigError on an empty choice."""
+    default = tuning.SearchSpace()
+    with st.expander("Search space"):
+        left, right = st.columns(2)
+        blocks = left.slider("Conv blocks", 1, MAX_BLOCKS, default.blocks, key="tune_space_blocks")
+        filters = left.multiselect("Filters of the first block (doubled in each later block)", FILTER_CHOICES,
+                                   list(default.filters), key="tune_space_filters")
+        kernels = left.multiselect("Kernel size", KERNEL_CHOICES, list(default.kernel_size),
+                                   key="tune_space_kernel")
+        dropout = right.slider("Dropout", 0.0, 0.8, default.dropout, step=0.05, key="tune_space_dropout")
+        dense = right.multiselect("Dense units", DENSE_CHOICES, list(default.dense_units), key="tune_space_dense")
+        batch_norm = right.multiselect("Batch norm", [False, True], list(default.batch_norm),
+                                       format_func=lambda on: "on" if on else "off", key="tune_space_bn")
+        rates = st.select_slider("Learning rate (sampled on a log scale)", LEARNING_RATES, default.learning_rate,
+                                 format_func=lambda rate: f"{rate:g}", key="tune_space_lr")
+        st.caption("A range with equal ends, or a single choice, fixes that hyperparameter.")
+    return tuning.SearchSpace(
+        blocks=tuple(blocks), filters=tuple(sorted(filters)), kernel_size=tuple(sorted(kernels)),
+        batch_norm=tuple(sorted(batch_norm)), dropout=(round(dropout[0], 2), round(dropout[1], 2)),
+        dense_units=tuple(sorted(dense)), learning_rate=tuple(rates),
+    )
+
+
 def start_ui(config: tuning.TuneConfig | None, search_root: Path, searches: list[dict]) -> None:
     """The start button (resumes a search of that name); disabled while any job runs."""
     existing = {entry["name"]: entry for entry in searches}
+    conflict = None
     if config is not None and config.name in existing:
         entry = existing[config.name]
-        st.caption(f"A search named `{config.name}` exists ({entry['completed']} of {entry['trials']} trials "
-                   "done): starting resumes it.")
+        conflict = tuning.resume_conflict(entry["path"], config)
+        if conflict:
+            st.warning(conflict.capitalize() + ".")
+        else:
+            st.caption(f"A search named `{config.name}` exists ({entry['completed']} of {entry['trials']} "
+                       "trials done): starting resumes it.")
     running = MANAGER.running()
     if running is not None:
         st.info(f"A {running.kind} job is running ({running.title}); one job runs at a time.")
-    blocked = config is None or running is not None
+    blocked = config is None or conflict is not None or running is not None
     if st.button("Start search", key="tune_start", type="primary", disabled=blocked):
         _start(config, search_root)
 
@@ -75,7 +110,7 @@ def _start(config: tuning.TuneConfig, search_root: Path) -> None:
     except JobBusy as error:
         st.warning(str(error))
         return
-    st.session_state["tune_show"] = config.name
+    st.session_state["tune_started"] = config.name  # shown once the job has written its directory
     st.rerun()
 
 
@@ -87,6 +122,8 @@ def searches_ui(searches: list[dict]) -> str | None:
     table = pd.DataFrame(searches).drop(columns=["path", "changed"])
     st.dataframe(table, key="tune_searches", hide_index=True)
     names = [entry["name"] for entry in searches]
+    if st.session_state.get("tune_started") in names:
+        st.session_state["tune_show"] = st.session_state.pop("tune_started")
     if st.session_state.get("tune_show") not in names:
         st.session_state["tune_show"] = names[0]
     return st.selectbox("Show search", names, key="tune_show")

@@ -132,3 +132,41 @@ def test_trial_table_shown_is_the_package_table(search_root):
     shown = at.dataframe[1].value.reset_index(drop=True)
     expected = mathdash.tuning.trial_table(search_root / "fake").drop(columns="seconds")
     pd.testing.assert_frame_equal(shown.drop(columns="seconds"), expected, check_dtype=False)
+
+
+def test_the_edited_search_space_reaches_the_search(search_root, tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_search(dataset, config, search_root, progress=None, stop_event=None):
+        seen["space"] = config.space
+        return "searched"
+
+    monkeypatch.setattr(mathdash.tuning, "run_search", fake_search)
+    data = save_npz(tiny_dataset(per_class=5), tmp_path / "tiny.npz")
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["data_source"] = DataSource("npz", str(data))
+    at.run()
+    at.text_input(key="tune_name").set_value("spaced")
+    at.slider(key="tune_space_blocks").set_value((2, 4))
+    at.multiselect(key="tune_space_filters").set_value([64, 8])
+    at.multiselect(key="tune_space_bn").set_value([True])
+    at.select_slider(key="tune_space_lr").set_value((1e-3, 1e-3))
+    at.button(key="tune_start").click().run()
+    MANAGER.wait(timeout=30)
+    assert not at.exception
+    space = seen["space"]
+    assert (space.blocks, space.filters, space.batch_norm, space.learning_rate) == (
+        (2, 4), (8, 64), (True,), (1e-3, 1e-3))
+    assert space.kernel_size == mathdash.tuning.SearchSpace().kernel_size  # untouched: the default
+
+
+def test_an_empty_choice_or_a_changed_space_for_an_existing_name_blocks_the_start(search_root):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at.text_input(key="tune_name").set_value("fake").run()  # 'fake' was searched over TINY_SPACE
+    assert any("another search space" in warning.value for warning in at.warning)
+    assert at.button(key="tune_start").disabled
+    at.text_input(key="tune_name").set_value("fresh").run()
+    assert not at.warning
+    at.multiselect(key="tune_space_dense").set_value([]).run()
+    assert any("dense_units needs at least one value" in error.value for error in at.error)
+    assert at.button(key="tune_start").disabled

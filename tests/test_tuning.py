@@ -202,3 +202,14 @@ def test_a_stop_request_ends_the_search_and_a_name_keeps_its_algorithm(tmp_path)
     with pytest.raises(ConfigError, match="algorithm"):
         tuning.run_search(tiny_dataset(), tuning.TuneConfig(algorithm="bayesian", name="stopped"),
                           search_root=tmp_path)
+
+
+def test_resume_conflict_names_the_changed_hyperparameters(tmp_path):
+    config = tuning.TuneConfig(name="kept", space=TINY_SPACE)
+    assert tuning.resume_conflict(tmp_path / "kept", config) is None  # no search yet
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / tuning.META_FILE).write_text(json.dumps({"config": config.to_dict()}))
+    assert tuning.resume_conflict(tmp_path / "kept", replace(config, max_trials=30, epochs=9)) is None
+    wider = replace(config, space=replace(TINY_SPACE, filters=(4, 8, 16), dropout=(0.0, 0.4)))
+    assert "(filters, dropout differ)" in tuning.resume_conflict(tmp_path / "kept", wider)
+    assert "'random'" in tuning.resume_conflict(tmp_path / "kept", replace(config, algorithm="hyperband"))

@@ -4,7 +4,7 @@ Each search keeps its own directory (``artifacts/searches/<name>``): a rerun res
 page reads it without tensorflow, and keras-tuner's distributed chief and workers share it.
 """
 
-from mathdash.tuning.search import SearchResult, distributed_role, run_search, train_config
+from mathdash.tuning.search import SearchResult, distributed_role, resume_conflict, run_search, train_config
 from mathdash.tuning.tuner import OBJECTIVE
 from mathdash.tuning.space import (
     ALGORITHMS,
@@ -42,6 +42,7 @@ __all__ = [
     "list_searches",
     "params_from_values",
     "read_meta",
+    "resume_conflict",
     "run_search",
     "train_config",
     "trial_table",

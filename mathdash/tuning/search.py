@@ -137,17 +137,28 @@ def _prepare(dataset: Dataset, config: TuneConfig, progress: Progress | None) ->
     return prepare_data(dataset, train_config(config, dataset))
 
 
-def _check_resumable(search_dir: Path, config: TuneConfig, dataset: Dataset) -> None:
-    meta = read_meta(search_dir)
+def resume_conflict(search_dir: Path | str, config: TuneConfig) -> str | None:
+    """Why ``config`` cannot resume the search in ``search_dir`` (another algorithm or space), else None."""
+    meta = read_meta(Path(search_dir))
     if "config" not in meta:
-        return
+        return None
     earlier = TuneConfig.from_dict(meta["config"])
-    if (earlier.algorithm, earlier.space) != (config.algorithm, config.space):
-        raise ConfigError(
-            f"search {config.name!r} was started with algorithm {earlier.algorithm!r} and its own search "
-            "space; resume it with those settings or choose a new name"
-        )
-    if meta.get("class_names") != list(dataset.class_names):
+    if earlier.algorithm != config.algorithm:
+        return (f"search {config.name!r} was started with algorithm {earlier.algorithm!r}; resume it with "
+                "that algorithm or choose a new name")
+    changed = [key for key, value in earlier.space.to_dict().items() if config.space.to_dict()[key] != value]
+    if changed:
+        return (f"search {config.name!r} was started with another search space ({', '.join(changed)} "
+                "differ); resume it with its space or choose a new name")
+    return None
+
+
+def _check_resumable(search_dir: Path, config: TuneConfig, dataset: Dataset) -> None:
+    conflict = resume_conflict(search_dir, config)
+    if conflict:
+        raise ConfigError(conflict)
+    meta = read_meta(search_dir)
+    if "config" in meta and meta.get("class_names") != list(dataset.class_names):
         raise ConfigError(
             f"search {config.name!r} was started on other classes ({meta.get('dataset', '?')}); "
             "choose a new name for this dataset"
