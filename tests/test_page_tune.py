@@ -76,7 +76,7 @@ def test_a_name_that_is_no_directory_name_is_refused(search_root):
     assert at.button(key="tune_start").disabled
 
 
-def test_start_runs_the_search_as_a_job_with_the_chosen_settings(search_root, tmp_path, monkeypatch):
+def test_start_runs_the_search_as_a_job_with_the_chosen_settings_and_space(search_root, tmp_path, monkeypatch):
     seen = {}
 
     def fake_search(dataset, config, search_root, progress=None, stop_event=None):
@@ -93,6 +93,10 @@ def test_start_runs_the_search_as_a_job_with_the_chosen_settings(search_root, tm
     at.selectbox(key="tune_algorithm").set_value("bayesian")
     at.number_input(key="tune_max_trials").set_value(4)
     at.text_input(key="tune_name").set_value("new-one")
+    at.slider(key="tune_space_blocks").set_value((2, 4))
+    at.multiselect(key="tune_space_filters").set_value([64, 8])
+    at.multiselect(key="tune_space_bn").set_value([True])
+    at.select_slider(key="tune_space_lr").set_value((1e-3, 1e-3))
     at.button(key="tune_start").click().run()
     job = MANAGER.wait(timeout=30)
     assert not at.exception
@@ -100,6 +104,10 @@ def test_start_runs_the_search_as_a_job_with_the_chosen_settings(search_root, tm
     assert seen["images"] == 15 and seen["root"] == search_root
     config = seen["config"]
     assert (config.algorithm, config.max_trials, config.name) == ("bayesian", 4, "new-one")
+    space = config.space
+    assert (space.blocks, space.filters, space.batch_norm, space.learning_rate) == (
+        (2, 4), (8, 64), (True,), (1e-3, 1e-3))
+    assert space.kernel_size == mathdash.tuning.SearchSpace().kernel_size  # untouched: the default
     at.run()
     assert at.selectbox(key="tune_show").value == "new-one"
     assert at.dataframe[1].value["score"].tolist() == [0.9]
@@ -132,32 +140,6 @@ def test_trial_table_shown_is_the_package_table(search_root):
     shown = at.dataframe[1].value.reset_index(drop=True)
     expected = mathdash.tuning.trial_table(search_root / "fake").drop(columns="seconds")
     pd.testing.assert_frame_equal(shown.drop(columns="seconds"), expected, check_dtype=False)
-
-
-def test_the_edited_search_space_reaches_the_search(search_root, tmp_path, monkeypatch):
-    seen = {}
-
-    def fake_search(dataset, config, search_root, progress=None, stop_event=None):
-        seen["space"] = config.space
-        return "searched"
-
-    monkeypatch.setattr(mathdash.tuning, "run_search", fake_search)
-    data = save_npz(tiny_dataset(per_class=5), tmp_path / "tiny.npz")
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    at.session_state["data_source"] = DataSource("npz", str(data))
-    at.run()
-    at.text_input(key="tune_name").set_value("spaced")
-    at.slider(key="tune_space_blocks").set_value((2, 4))
-    at.multiselect(key="tune_space_filters").set_value([64, 8])
-    at.multiselect(key="tune_space_bn").set_value([True])
-    at.select_slider(key="tune_space_lr").set_value((1e-3, 1e-3))
-    at.button(key="tune_start").click().run()
-    MANAGER.wait(timeout=30)
-    assert not at.exception
-    space = seen["space"]
-    assert (space.blocks, space.filters, space.batch_norm, space.learning_rate) == (
-        (2, 4), (8, 64), (True,), (1e-3, 1e-3))
-    assert space.kernel_size == mathdash.tuning.SearchSpace().kernel_size  # untouched: the default
 
 
 def test_an_empty_choice_or_a_changed_space_for_an_existing_name_blocks_the_start(search_root):
