@@ -56,7 +56,7 @@ def settings_ui() -> tuning.TuneConfig | None:
 
 
 def space_ui() -> tuning.SearchSpace:
-    """The values searched for each CNN hyperparameter (ranges and choices); raises ConfigError on an empty choice."""
+    """The values searched for each CNN hyperparameter; an empty choice raises ConfigError."""
     default = tuning.SearchSpace()
     with st.expander("Search space"):
         left, right = st.columns(2)
@@ -66,11 +66,13 @@ def space_ui() -> tuning.SearchSpace:
         kernels = left.multiselect("Kernel size", KERNEL_CHOICES, list(default.kernel_size),
                                    key="tune_space_kernel")
         dropout = right.slider("Dropout", 0.0, 0.8, default.dropout, step=0.05, key="tune_space_dropout")
-        dense = right.multiselect("Dense units", DENSE_CHOICES, list(default.dense_units), key="tune_space_dense")
+        dense = right.multiselect("Dense units", DENSE_CHOICES, list(default.dense_units),
+                                  key="tune_space_dense")
         batch_norm = right.multiselect("Batch norm", [False, True], list(default.batch_norm),
                                        format_func=lambda on: "on" if on else "off", key="tune_space_bn")
-        rates = st.select_slider("Learning rate (sampled on a log scale)", LEARNING_RATES, default.learning_rate,
-                                 format_func=lambda rate: f"{rate:g}", key="tune_space_lr")
+        rates = st.select_slider("Learning rate (sampled on a log scale)", LEARNING_RATES,
+                                 default.learning_rate, format_func=lambda rate: f"{rate:g}",
+                                 key="tune_space_lr")
         st.caption("A range with equal ends, or a single choice, fixes that hyperparameter.")
     return tuning.SearchSpace(
         blocks=tuple(blocks), filters=tuple(sorted(filters)), kernel_size=tuple(sorted(kernels)),

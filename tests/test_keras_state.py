@@ -1,4 +1,4 @@
-"""A clear_session from another thread (Streamlit's end of run, keras-tuner's trial start) spares work in progress."""
+"""clear_session from another thread (Streamlit's end of run, keras-tuner's trial start) spares open work."""
 
 import threading
 

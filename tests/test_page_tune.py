@@ -76,7 +76,8 @@ def test_a_name_that_is_no_directory_name_is_refused(search_root):
     assert at.button(key="tune_start").disabled
 
 
-def test_start_runs_the_search_as_a_job_with_the_chosen_settings_and_space(search_root, tmp_path, monkeypatch):
+def test_start_runs_the_search_as_a_job_with_the_chosen_settings_and_space(search_root, tmp_path,
+                                                                            monkeypatch):
     seen = {}
 
     def fake_search(dataset, config, search_root, progress=None, stop_event=None):

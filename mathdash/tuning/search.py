@@ -139,14 +139,18 @@ def _prepare(dataset: Dataset, config: TuneConfig, progress: Progress | None) ->
 
 def resume_conflict(search_dir: Path | str, config: TuneConfig) -> str | None:
     """Why ``config`` cannot resume the search in ``search_dir`` (another algorithm or space), else None."""
-    meta = read_meta(Path(search_dir))
+    return _conflict(read_meta(search_dir), config)
+
+
+def _conflict(meta: dict[str, Any], config: TuneConfig) -> str | None:
     if "config" not in meta:
         return None
     earlier = TuneConfig.from_dict(meta["config"])
     if earlier.algorithm != config.algorithm:
         return (f"search {config.name!r} was started with algorithm {earlier.algorithm!r}; resume it with "
                 "that algorithm or choose a new name")
-    changed = [key for key, value in earlier.space.to_dict().items() if config.space.to_dict()[key] != value]
+    before, now = earlier.space.to_dict(), config.space.to_dict()
+    changed = [key for key in before if before[key] != now[key]]
     if changed:
         return (f"search {config.name!r} was started with another search space ({', '.join(changed)} "
                 "differ); resume it with its space or choose a new name")
@@ -154,10 +158,10 @@ def resume_conflict(search_dir: Path | str, config: TuneConfig) -> str | None:
 
 
 def _check_resumable(search_dir: Path, config: TuneConfig, dataset: Dataset) -> None:
-    conflict = resume_conflict(search_dir, config)
+    meta = read_meta(search_dir)
+    conflict = _conflict(meta, config)
     if conflict:
         raise ConfigError(conflict)
-    meta = read_meta(search_dir)
     if "config" in meta and meta.get("class_names") != list(dataset.class_names):
         raise ConfigError(
             f"search {config.name!r} was started on other classes ({meta.get('dataset', '?')}); "
