@@ -1,7 +1,7 @@
 """Duplicate groups from pixel-verified pairs only: every member matches its group's anchor itself.
 
-Candidates come from hashes of the raw and of the ink-centred pictures at a generous threshold; a
-quick thumbnail check drops the hopeless ones; the rest are verified by pixel correlation. Groups
+Candidates come from hashes of the raw and of the ink-centred pictures at a generous threshold;
+each pair the grouping needs is checked on thumbnails first, then verified by pixel correlation. Groups
 are stars, not chains: an anchor and the pictures verified against that anchor directly.
 """
 
@@ -20,6 +20,7 @@ from mathdash.dedup.verify import (
     ink_centres,
     pixel_similarity,
     thumbnail_similarity,
+    thumbnails,
 )
 
 # From benchmarks/bench_dedup_quality.py: at 4 bits the union of raw and centred phash candidates
@@ -28,6 +29,7 @@ CANDIDATE_THRESHOLD = 4
 # Thumbnail correlation below which a pair is not verified: true copies in the quality benchmark
 # score >= 0.93 on the better of the two thumbnails.
 QUICK_FLOOR = 0.85
+_QUICK_STEP = 1 << 18  # pairs per quick-check step (bounded memory)
 
 
 @dataclass
@@ -77,7 +79,11 @@ def verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, centred_hashes
     started = time.perf_counter()
     pairs = union_of_pairs(candidate_pairs(raw_hashes, threshold), candidate_pairs(centred_hashes, threshold))
     count = len(pairs)
-    quick = thumbnail_similarity(pictures, pairs, centred_ink(pictures, centred)) if count else np.zeros(0)
+    thumbs = thumbnails(pictures, centred_ink(pictures, centred))
+    # The quick check runs on every candidate: the ranking needs degrees among plausible pairs only
+    # (counted over all candidates, look-alike drawings outrank the originals of copies).
+    quick = np.concatenate([thumbnail_similarity(thumbs, pairs[start:start + _QUICK_STEP])
+                            for start in range(0, count, _QUICK_STEP)] or [np.zeros(0, np.float32)])
     pairs = _by_rank(pairs[quick >= min(QUICK_FLOOR, min_similarity)], len(pictures))
     timings = {"candidates": time.perf_counter() - started}
     started = time.perf_counter()

@@ -80,32 +80,38 @@ def pixel_similarity(images: np.ndarray, pairs: np.ndarray, max_shift: int = DEF
     return similarity, shift
 
 
-def thumbnail_similarity(images: np.ndarray, pairs: np.ndarray,
-                         centred: np.ndarray | None = None) -> np.ndarray:
-    """A quick upper-bound-like score: correlation of 9x9 thumbnails, raw or ink-centred, the better.
+def thumbnails(images: np.ndarray, centred: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """9x9 thumbnails of the raw and of the ink-centred images, zero-mean and unit-norm.
+
+    Args:
+        images: uint8 array (N, H, W), ink dark on white.
+        centred: ``centre_ink(images)`` if already computed.
+
+    Returns:
+        (raw float32 (N, 81), centred float32 (N, 81)).
+    """
+    centred = centre_ink(images) if centred is None else centred
+    return _thumbnails(images), _thumbnails(centred)
+
+
+def thumbnail_similarity(thumbs: tuple[np.ndarray, np.ndarray], pairs: np.ndarray) -> np.ndarray:
+    """A quick score per pair: correlation of the raw or of the centred thumbnails, the better one.
 
     A copy shifted by a pixel matches on the centred thumbnails; one re-encoded or with changed
     contrast on the raw ones. Pairs far below ``DEFAULT_MIN_SIMILARITY`` here are not worth the
     full pixel comparison.
 
     Args:
-        images: uint8 array (N, H, W), ink dark on white.
+        thumbs: ``thumbnails(images)``.
         pairs: int array (M, 2) of row indices.
-        centred: ``centre_ink(images)`` if already computed.
 
     Returns:
         float32 array (M,).
     """
-    images, pairs = _check_inputs(images, pairs, 0)
-    centred = centre_ink(images) if centred is None else centred
-    best = np.full(len(pairs), -1.0, dtype=np.float32)
-    for view in (images, centred):
-        thumbs = _thumbnails(view)
-        for start in range(0, len(pairs), 1 << 18):
-            chunk = pairs[start:start + (1 << 18)]
-            score = np.einsum("ij,ij->i", thumbs[chunk[:, 0]], thumbs[chunk[:, 1]])
-            np.maximum(best[start:start + len(chunk)], score, out=best[start:start + len(chunk)])
-    return best
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    raw, centred = thumbs
+    best = np.einsum("ij,ij->i", raw[pairs[:, 0]], raw[pairs[:, 1]])
+    return np.maximum(best, np.einsum("ij,ij->i", centred[pairs[:, 0]], centred[pairs[:, 1]]))
 
 
 def _best_shift(images: np.ndarray, pairs: np.ndarray, estimate: np.ndarray, radius: int,
