@@ -114,7 +114,8 @@ def _table(rows: dict[int, dict[str, float]], keys: list[str], headers: list[str
     width = max(9, *(len(h) + 1 for h in headers))
     print("  t " + "".join(f"{h:>{width}}" for h in headers))
     for threshold, figures in rows.items():
-        cells = [f"{figures[k]:>{width},}" if k == "removed" else f"{figures[k]:>{width}.{digits}f}" for k in keys]
+        cells = [f"{figures[k]:>{width},}" if k == "removed" else f"{figures[k]:>{width}.{digits}f}"
+                 for k in keys]
         note = " <- default" if marker and threshold == DEFAULT_THRESHOLD else ""
         print(f"{threshold:>3} " + "".join(cells) + note)
 
@@ -130,7 +131,8 @@ def print_verified(method: str, threshold: int, figures: dict[str, float], repor
     print(f"  (truth: {true_removed:,} copies)")
     _table(rows, [f"precision {k}" for k in KINDS], [f"P {k}" for k in KINDS], marker=False, digits=4)
     _table(rows, [f"merged {s}" for s in (*SIMPLE_SYMBOLS, "all", "worst")],
-           [f"merged {label(s)}" for s in SIMPLE_SYMBOLS] + ["merged all", "worst class"], marker=False, digits=4)
+           [f"merged {label(s)}" for s in SIMPLE_SYMBOLS] + ["merged all", "worst class"],
+           marker=False, digits=4)
     worst = label(figures["worst class"]) if figures["merged worst"] > 0 else "none merged"
     print(f"  worst class: {worst}; stages: "
           + ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in stats.items()))
@@ -149,7 +151,8 @@ def compare_imagededup(images: np.ndarray, root: np.ndarray, kind: np.ndarray, t
         pairs, seconds = imagededup_pairs(images, threshold)
         figures = score_pairs(pairs, root, kind, KINDS)
         print(f"  t={threshold:>2}: {figures['pairs']:,} pairs, pair P {figures['pair precision']:.4f}, "
-              f"pair R {figures['pair recall']:.4f}, " + ", ".join(f"{k} {figures[f'recall {k}']:.3f}" for k in KINDS)
+              f"pair R {figures['pair recall']:.4f}, "
+              + ", ".join(f"{k} {figures[f'recall {k}']:.3f}" for k in KINDS)
               + f"; encoding {seconds['encoding']:.1f} s, search {seconds['search']:.1f} s")
 
 
@@ -158,8 +161,10 @@ def main() -> None:
     parser.add_argument("--mode", choices=["verified", "hash"], default="verified")
     parser.add_argument("--small", action="store_true", help=f"keep {SMALL_SHARE:.0%} of the families")
     parser.add_argument("--methods", default="phash", help="comma-separated hash methods, or 'all'")
-    parser.add_argument("--max-threshold", type=int, default=MAX_THRESHOLD, help="hash mode: thresholds 0..this")
-    parser.add_argument("--threshold", type=int, default=CANDIDATE_THRESHOLD, help="verified mode: candidate bits")
+    parser.add_argument("--max-threshold", type=int, default=MAX_THRESHOLD,
+                        help="hash mode: thresholds 0..this")
+    parser.add_argument("--threshold", type=int, default=CANDIDATE_THRESHOLD,
+                        help="verified mode: candidate bits")
     parser.add_argument("--data", "--scale", dest="data", default="builtin",
                         help="builtin, a generator scale (default, kaggle, a number), or crohme[:PATH]")
     parser.add_argument("--imagededup", default="", help="comma-separated thresholds for imagededup's PHash")

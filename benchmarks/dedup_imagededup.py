@@ -36,12 +36,14 @@ def imagededup_pairs(images: np.ndarray, threshold: int) -> tuple[np.ndarray, di
     started = time.perf_counter()
     found = phasher.find_duplicates(encoding_map=encodings, max_distance_threshold=threshold)
     search = time.perf_counter() - started
-    rows = [(int(key), int(other)) for key, others in found.items() for other in others if int(key) < int(other)]
+    rows = [(int(key), int(other)) for key, others in found.items() for other in others
+            if int(key) < int(other)]
     pairs = np.array(sorted(rows), dtype=np.int64).reshape(-1, 2)
     return pairs, {"encoding": encoding, "search": search}
 
 
-def score_pairs(pairs: np.ndarray, root: np.ndarray, kind: np.ndarray, kinds: tuple[str, ...]) -> dict[str, float]:
+def score_pairs(pairs: np.ndarray, root: np.ndarray, kind: np.ndarray,
+                kinds: tuple[str, ...]) -> dict[str, float]:
     """Pair precision/recall and per-kind recall (copy paired with its original) of a pair list."""
     true = root[pairs[:, 0]] == root[pairs[:, 1]]
     family = np.bincount(root)

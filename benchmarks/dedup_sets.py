@@ -74,8 +74,8 @@ def crohme_with_copies(path: Path, seed: int = 0) -> GroundTruth:
     print(f"CROHME ({path}): {len(images):,} drawings ({len(dataset.report.skipped)} files skipped), "
           f"{len(copies):,} copies injected ({', '.join(CROHME_KINDS)}), "
           f"{time.perf_counter() - started:.1f} s")
-    return (np.concatenate([images, np.stack(copies)]), np.concatenate([labels, copy_labels]).astype(np.int64),
-            list(dataset.class_names), root, kind)
+    all_labels = np.concatenate([labels, copy_labels]).astype(np.int64)
+    return np.concatenate([images, np.stack(copies)]), all_labels, list(dataset.class_names), root, kind
 
 
 def _copy(image: np.ndarray, kind: str, rng: np.random.Generator, jpeg_roundtrip) -> np.ndarray:

@@ -49,7 +49,9 @@ def test_report_lists_every_skipped_file_with_its_reason(folders, capsys):
     (folders / "train" / "alpha" / "broken.png").write_bytes(b"not a png")
     (folders / "test" / "alpha" / "empty.png").write_bytes(b"")
     out = folders / "report.json"
-    assert main(["dedup", str(folders / "train"), "--out", str(out), "--test-source", str(folders / "test")]) == 0
+    status = main(["dedup", str(folders / "train"), "--out", str(out),
+                   "--test-source", str(folders / "test")])
+    assert status == 0
     assert "skipped 1 unreadable files" in capsys.readouterr().out
     report = json.loads(out.read_text())
     assert [Path(s["path"]).name for s in report["skipped"]] == ["broken.png"]

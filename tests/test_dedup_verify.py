@@ -38,7 +38,8 @@ def lighter(image: np.ndarray, factor: float) -> np.ndarray:
 
 def test_shifted_lighter_and_jpeg_copies_score_near_one_and_the_shift_is_found():
     original = drawings(1, seed=3)[0]
-    images = np.stack([original, shifted(original, 2, -1), lighter(original, 0.7), jpeg_roundtrip(original, 70)])
+    images = np.stack([original, shifted(original, 2, -1), lighter(original, 0.7),
+                       jpeg_roundtrip(original, 70)])
     pairs = np.array([[0, 1], [0, 2], [0, 3]])
     for guided in (True, False):
         similarity, shift = pixel_similarity(images, pairs, guided=guided)

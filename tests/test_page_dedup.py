@@ -1,4 +1,4 @@
-"""The duplicates panel under AppTest: counts, mode radio, slider and hash recount, gallery, conflicts, leakage."""
+"""The duplicates panel under AppTest: counts, mode radio, slider, recount, gallery, conflicts, leakage."""
 
 from pathlib import Path
 

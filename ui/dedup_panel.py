@@ -232,8 +232,8 @@ def _cached_hashes(fingerprint: str, method: str, _images: np.ndarray,
 def _cached_report(fingerprint: str, mode: str, method: str, threshold: int, _dataset: Dataset,
                    _digests: np.ndarray) -> DuplicateReport:
     hashes = _cached_hashes(fingerprint, method, _dataset.images, _digests)
-    return find_duplicate_groups(_dataset, method=method, threshold=threshold, hashes=hashes, digests=_digests,
-                                 mode=mode)
+    return find_duplicate_groups(_dataset, method=method, threshold=threshold, hashes=hashes,
+                                 digests=_digests, mode=mode)
 
 
 def _second_source_ui(dataset: Dataset, report: DuplicateReport, path: str) -> None:

@@ -50,7 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "transitively")
     parser.add_argument("--threshold", type=int, default=None,
                         help=f"Hamming distance (bits): of candidates in verified mode (default "
-                             f"{CANDIDATE_THRESHOLD}), of duplicates in hash mode (default {DEFAULT_THRESHOLD})")
+                             f"{CANDIDATE_THRESHOLD}), of duplicates in hash mode "
+                             f"(default {DEFAULT_THRESHOLD})")
     parser.add_argument("--min-similarity", type=float, default=DEFAULT_MIN_SIMILARITY,
                         help=f"verified mode: smallest pixel correlation of a duplicate pair "
                              f"(default {DEFAULT_MIN_SIMILARITY})")
@@ -73,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     if args.test_source:
         test, leakage = _leakage(dataset, report, args)
         print_leakage(leakage, args.source, args.test_source)
-        document["leakage"] = {"test_source": args.test_source, "skipped": _skipped(test), **leakage.to_dict()}
+        document["leakage"] = {"test_source": args.test_source, "skipped": _skipped(test),
+                               **leakage.to_dict()}
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(document, indent=1, ensure_ascii=False))
@@ -98,7 +100,8 @@ def print_summary(dataset: Dataset, report: DuplicateReport) -> None:
     ]
     if report.mode == "verified":
         print(f"{dataset.name}: verified, {report.method} candidates within {report.threshold} bits kept "
-              f"when their pixels correlate >= {report.min_similarity} (every member matches its group's anchor)")
+              f"when their pixels correlate >= {report.min_similarity} "
+              "(every member matches its group's anchor)")
     else:
         print(f"{dataset.name}: hash only, {report.method}, threshold {report.threshold} bits "
               "(groups are transitive: A~B and B~C put A, B, C together)")

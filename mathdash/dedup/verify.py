@@ -76,7 +76,8 @@ def pixel_similarity(images: np.ndarray, pairs: np.ndarray, max_shift: int = DEF
     radius = 1 if guided else max_shift
     for start in range(0, len(pairs), _BATCH):
         batch = slice(start, start + _BATCH)
-        similarity[batch], shift[batch] = _best_shift(images, pairs[batch], estimate[batch], radius, max_shift)
+        similarity[batch], shift[batch] = _best_shift(images, pairs[batch], estimate[batch], radius,
+                                                      max_shift)
     return similarity, shift
 
 
