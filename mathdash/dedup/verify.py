@@ -1,8 +1,9 @@
 """Pixel verification of candidate duplicate pairs: normalised correlation after the best small shift.
 
 A hash match only says two images look alike at 8x8; this says whether they agree pixel for pixel.
-Each pair is scored by Pearson correlation of the ink (contrast normalised) at every shift up to
-``max_shift`` pixels, vectorised over batches of pairs, and keeps its best shift.
+Each pair is scored by Pearson correlation of the ink (contrast normalised) over shifts up to
+``max_shift`` pixels (by default the 3x3 around the offset of the two ink centres), vectorised over
+batches of pairs, and keeps its best shift.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import numpy as np
 from mathdash.errors import ConfigError, DatasetError
 
 DEFAULT_MAX_SHIFT = 2
-# From benchmarks/bench_dedup_quality.py on the built-in set's candidates: true copies (JPEG q60+,
-# contrast 70-130%, 1-px shifts) score >= 0.983, distinct drawings of one symbol <= 0.972.
+# Measured on the built-in set's candidate pairs: true copies (JPEG q60+, contrast 70-130%, 1-px
+# shifts) score >= 0.983, distinct drawings of one symbol <= 0.972. (On CROHME many distinct
+# drawings of '-' or '|' render to the same pixels; no bar separates those, see the README.)
 DEFAULT_MIN_SIMILARITY = 0.98
 PAPER = 255
-_BATCH = 2048  # pairs per vectorised step: (2048, 49, 49) float32 is 20 MB
+_BATCH = 2048  # pairs per vectorised step: (2048, 47, 47) float32 is 18 MB
 _THUMB = 9  # side of the thumbnails of the quick check
 
 
