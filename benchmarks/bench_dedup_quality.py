@@ -1,15 +1,20 @@
-"""Duplicate-finding quality on the built-in set's injected duplicates, threshold by threshold.
+"""Duplicate-finding quality on sets with known copies: pixel-verified (default) and hash-only.
 
-For each hash method and Hamming threshold 0..12: recall and precision per duplicate kind (exact,
-jpeg, shift, contrast, mislabel), pair precision/recall overall, and how often distinct samples of
-simple symbols (-, 1, |, comma, prime) are wrongly merged. The default threshold is chosen from it.
+Verified mode (``--mode verified``): one row at the candidate threshold, with recall and
+precision per copy kind (exact, jpeg, shift, contrast, mislabel), pair precision/recall, how many
+distinct drawings of the simple symbols (-, 1, |, comma, prime) and of the worst class are wrongly
+merged, and how many pairs were candidates and verified. Hash mode (``--mode hash``): the same per
+Hamming threshold 0..12 (the old route; its default threshold was chosen from it).
 
-Run: ``.venv/bin/python benchmarks/bench_dedup_quality.py [--small] [--methods all] [--scale kaggle]
-[--max-threshold 12]`` (at Kaggle scale, thresholds past 8 chain nearly every image together and
-the search slows to minutes; ``--max-threshold 8`` keeps it short).
+Run: ``.venv/bin/python benchmarks/bench_dedup_quality.py [--mode verified|hash] [--data builtin]
+[--small] [--methods all] [--max-threshold 12] [--imagededup 0,4,10]``.
+``--data``: ``builtin`` (the shipped set), a generator scale (``default``, ``kaggle``, a number),
+or ``crohme[:PATH]`` (real handwriting, ``../shared/crohme/inkml`` by default, with copies injected:
+exact, JPEG q70, 1-px shift, contrast, exact copy under another class; says so when absent).
+``--imagededup T,...``: imagededup's PHash ``find_duplicates`` on the same images at those
+thresholds, scored by its pairs (it lists each image's duplicates; it does not group).
 
-Definitions (groups are transitive, as the cleaning uses them; a "family" is an original with
-its injected copies):
+Definitions (a "family" is an original with its copies):
   recall[kind]     share of kind's copies grouped with their original;
   precision[kind]  over the group-mates of kind's copies, the share from the same family;
   pairs P / R      same-group pairs that are same-family / same-family pairs that share a group;
@@ -19,7 +24,6 @@ its injected copies):
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -28,7 +32,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dedup_sets import load_ground_truth  # noqa: E402
 from mathdash.dedup import (  # noqa: E402
+    CANDIDATE_THRESHOLD,
     DEFAULT_THRESHOLD,
     HASH_METHODS,
     exact_digests,
@@ -37,55 +43,12 @@ from mathdash.dedup import (  # noqa: E402
 )
 from mathdash.symbols import label  # noqa: E402
 
+__all__ = ["keep_some_families", "load_ground_truth", "score"]
+
 KINDS = ("exact", "jpeg", "shift", "contrast", "mislabel")
 SIMPLE_SYMBOLS = ("-", "1", "ascii_124", ",", "prime")
 MAX_THRESHOLD = 12
 SMALL_SHARE = 0.25  # --small: keep this share of the families
-
-
-def load_ground_truth(scale: str) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray, np.ndarray]:
-    """(images, labels, class_names, family root per image, duplicate kind per image).
-
-    ``builtin`` reads the shipped set; a generator scale is generated once and kept as an .npz in
-    ``$MATHDASH_CACHE_DIR`` (default ``artifacts/cache``), since the Kaggle scale takes minutes.
-    """
-    started = time.perf_counter()
-    arrays = _shipped_set() if scale == "builtin" else _generated_set(scale)
-    duplicate_of = arrays["duplicate_of"].astype(np.int64)
-    root = np.where(duplicate_of >= 0, duplicate_of, np.arange(len(duplicate_of)))
-    if np.any(duplicate_of[root] >= 0):
-        raise SystemExit("ground truth has copies of copies; this benchmark expects copies of originals")
-    print(f"{arrays['name']}: {len(root):,} images, {int((duplicate_of < 0).sum()):,} originals, "
-          f"loaded in {time.perf_counter() - started:.1f} s")
-    return (arrays["images"], arrays["labels"], [str(n) for n in arrays["class_names"]], root,
-            arrays["duplicate_kind"].astype(str))
-
-
-def _shipped_set() -> dict[str, np.ndarray]:
-    from mathdash.loaders import load_source
-
-    return _as_arrays(load_source("builtin:symbols"))
-
-
-def _generated_set(scale: str) -> dict[str, np.ndarray]:
-    path = Path(os.environ.get("MATHDASH_CACHE_DIR", "artifacts/cache")) / f"bench_dedup_{scale}.npz"
-    if not path.exists():
-        from mathdash.synth import generate_dataset
-
-        started = time.perf_counter()
-        dataset = generate_dataset(seed=0, scale=scale if scale in ("default", "kaggle") else int(scale))
-        print(f"generated {len(dataset):,} images in {time.perf_counter() - started:.0f} s; kept in {path}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, **_as_arrays(dataset))
-    with np.load(path) as stored:
-        return {key: stored[key] for key in stored.files}
-
-
-def _as_arrays(dataset) -> dict[str, np.ndarray]:
-    return {"images": dataset.images, "labels": dataset.labels, "class_names": np.array(dataset.class_names),
-            "duplicate_of": np.asarray(dataset.extras["duplicate_of"]),
-            "duplicate_kind": np.asarray(dataset.extras["duplicate_kind"]).astype(str),
-            "name": np.array(dataset.name)}
 
 
 def keep_some_families(root: np.ndarray, share: float, seed: int = 0) -> np.ndarray:
@@ -117,8 +80,15 @@ def score(group: np.ndarray, root: np.ndarray, kind: np.ndarray, labels: np.ndar
     originals_in_group = np.bincount(group[originals], minlength=group.max() + 1)
     merged = originals & (originals_in_group[group] > 1)
     for name in (*SIMPLE_SYMBOLS, None):
+        if name is not None and name not in class_names:
+            figures[f"merged {name}"] = float("nan")
+            continue
         mask = originals if name is None else originals & (labels == class_names.index(name))
         figures[f"merged {name or 'all'}"] = _share(merged[mask].sum(), mask.sum())
+    per_class = (np.bincount(labels[originals & merged], minlength=len(class_names))
+                 / np.maximum(np.bincount(labels[originals], minlength=len(class_names)), 1))
+    figures["merged worst"] = float(per_class.max()) if len(per_class) else float("nan")
+    figures["worst class"] = class_names[int(per_class.argmax())] if len(per_class) else ""
     figures["removed"] = len(group) - len(np.unique(group))
     return figures
 
@@ -128,7 +98,7 @@ def _share(part: float, whole: float) -> float:
 
 
 def print_tables(method: str, rows: dict[int, dict[str, float]], true_removed: int) -> None:
-    print(f"\n== {method}: recall by kind / pair precision and recall / images removed "
+    print(f"\n== hash only, {method}: recall by kind / pair precision and recall / images removed "
           f"(truth: {true_removed:,} copies) ==")
     _table(rows, [f"recall {k}" for k in KINDS] + ["pair precision", "pair recall", "removed"],
            [*KINDS, "pair P", "pair R", "removed"])
@@ -139,25 +109,68 @@ def print_tables(method: str, rows: dict[int, dict[str, float]], true_removed: i
            [label(s) for s in SIMPLE_SYMBOLS] + ["all classes"])
 
 
-def _table(rows: dict[int, dict[str, float]], keys: list[str], headers: list[str]) -> None:
+def _table(rows: dict[int, dict[str, float]], keys: list[str], headers: list[str], marker: bool = True,
+           digits: int = 3) -> None:
     width = max(9, *(len(h) + 1 for h in headers))
     print("  t " + "".join(f"{h:>{width}}" for h in headers))
     for threshold, figures in rows.items():
-        cells = [f"{figures[k]:>{width},}" if k == "removed" else f"{figures[k]:>{width}.3f}" for k in keys]
-        marker = " <- default" if threshold == DEFAULT_THRESHOLD else ""
-        print(f"{threshold:>3} " + "".join(cells) + marker)
+        cells = [f"{figures[k]:>{width},}" if k == "removed" else f"{figures[k]:>{width}.{digits}f}"
+                 for k in keys]
+        note = " <- default" if marker and threshold == DEFAULT_THRESHOLD else ""
+        print(f"{threshold:>3} " + "".join(cells) + note)
+
+
+def print_verified(method: str, threshold: int, figures: dict[str, float], report, true_removed: int) -> None:
+    """The verified mode's one row, as three small tables."""
+    stats = report.timings
+    print(f"\n== verified ({method} candidates within {threshold} bits, pixel correlation >= "
+          f"{report.min_similarity}): {sum(stats.values()):.1f} s ==")
+    rows = {threshold: figures}
+    _table(rows, [f"recall {k}" for k in KINDS] + ["pair precision", "pair recall", "removed"],
+           [*KINDS, "pair P", "pair R", "removed"], marker=False, digits=4)
+    print(f"  (truth: {true_removed:,} copies)")
+    _table(rows, [f"precision {k}" for k in KINDS], [f"P {k}" for k in KINDS], marker=False, digits=4)
+    _table(rows, [f"merged {s}" for s in (*SIMPLE_SYMBOLS, "all", "worst")],
+           [f"merged {label(s)}" for s in SIMPLE_SYMBOLS] + ["merged all", "worst class"],
+           marker=False, digits=4)
+    worst = label(figures["worst class"]) if figures["merged worst"] > 0 else "none merged"
+    print(f"  worst class: {worst}; stages: "
+          + ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in stats.items()))
+
+
+def compare_imagededup(images: np.ndarray, root: np.ndarray, kind: np.ndarray, thresholds: list[int]) -> None:
+    """imagededup's PHash find_duplicates on the same images, scored by its pairs (guarded)."""
+    from dedup_imagededup import available, imagededup_pairs, score_pairs
+
+    reason = available()
+    if reason:
+        print(f"\nimagededup comparison skipped: {reason}")
+        return
+    print("\n== imagededup PHash find_duplicates, scored by its pairs ==")
+    for threshold in thresholds:
+        pairs, seconds = imagededup_pairs(images, threshold)
+        figures = score_pairs(pairs, root, kind, KINDS)
+        print(f"  t={threshold:>2}: {figures['pairs']:,} pairs, pair P {figures['pair precision']:.4f}, "
+              f"pair R {figures['pair recall']:.4f}, "
+              + ", ".join(f"{k} {figures[f'recall {k}']:.3f}" for k in KINDS)
+              + f"; encoding {seconds['encoding']:.1f} s, search {seconds['search']:.1f} s")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=["verified", "hash"], default="verified")
     parser.add_argument("--small", action="store_true", help=f"keep {SMALL_SHARE:.0%} of the families")
     parser.add_argument("--methods", default="phash", help="comma-separated hash methods, or 'all'")
-    parser.add_argument("--max-threshold", type=int, default=MAX_THRESHOLD, help="thresholds 0..this")
-    parser.add_argument("--scale", default="builtin",
-                        help="builtin (the shipped set), or a generator scale: default, kaggle, a number")
+    parser.add_argument("--max-threshold", type=int, default=MAX_THRESHOLD,
+                        help="hash mode: thresholds 0..this")
+    parser.add_argument("--threshold", type=int, default=CANDIDATE_THRESHOLD,
+                        help="verified mode: candidate bits")
+    parser.add_argument("--data", "--scale", dest="data", default="builtin",
+                        help="builtin, a generator scale (default, kaggle, a number), or crohme[:PATH]")
+    parser.add_argument("--imagededup", default="", help="comma-separated thresholds for imagededup's PHash")
     args = parser.parse_args()
     methods = HASH_METHODS if args.methods == "all" else tuple(args.methods.split(","))
-    images, labels, class_names, root, kind = load_ground_truth(args.scale)
+    images, labels, class_names, root, kind = load_ground_truth(args.data)
     if args.small:
         rows = keep_some_families(root, SMALL_SHARE)
         images, labels, kind = images[rows], labels[rows], kind[rows]
@@ -168,14 +181,21 @@ def main() -> None:
     for method in methods:
         started = time.perf_counter()
         hashes = hash_distinct_images(images, method, digests)
+        if args.mode == "verified":
+            report = find_duplicate_groups(images, labels, method=method, threshold=args.threshold,
+                                           hashes=hashes, digests=digests)
+            print_verified(method, args.threshold, score(report.group, root, kind, labels, class_names),
+                           report, true_removed)
+            continue
         results = {}
         for threshold in range(args.max_threshold + 1):
             report = find_duplicate_groups(images, labels, method=method, threshold=threshold,
-                                           hashes=hashes, digests=digests)
+                                           hashes=hashes, digests=digests, mode="hash")
             results[threshold] = score(report.group, root, kind, labels, class_names)
         print_tables(method, results, true_removed)
-        seconds = time.perf_counter() - started
-        print(f"({method}: {seconds:.1f} s for hashing and {len(results)} groupings)")
+        print(f"({method}: {time.perf_counter() - started:.1f} s for hashing and {len(results)} groupings)")
+    if args.imagededup:
+        compare_imagededup(images, root, kind, [int(t) for t in args.imagededup.split(",")])
 
 
 if __name__ == "__main__":

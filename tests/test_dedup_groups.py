@@ -1,4 +1,4 @@
-"""Duplicate groups: transitivity, kept representatives, label conflicts, counts and cleaning."""
+"""Duplicate groups: hash mode's transitivity, kept representatives, label conflicts, counts, cleaning."""
 
 import json
 
@@ -35,7 +35,7 @@ def test_chain_a_b_c_forms_one_group_though_a_and_c_are_far():
     images = distinct_images(4)
     # A=0, B differs from A in 3 bits, C from B in 3 more: d(A,C) = 6 > threshold 3.
     hashes = np.array([0, bits(0, 1, 2), bits(0, 1, 2, 3, 4, 5), bits(*range(40, 60))], dtype=np.uint64)
-    report = find_duplicate_groups(images, hashes=hashes, threshold=3)
+    report = find_duplicate_groups(images, hashes=hashes, threshold=3, mode="hash")
     np.testing.assert_array_equal(report.group, [0, 0, 0, 1])
     assert [list(g) for g in report.groups] == [[0, 1, 2]]
     np.testing.assert_array_equal(report.distance_to_representative, [0, 3, 6, 0])
@@ -47,7 +47,7 @@ def test_representative_is_first_image_of_the_majority_class():
     images = distinct_images(6)
     hashes = np.array([1, 1, 1, 9 << 20, 9 << 20, 5 << 40], dtype=np.uint64)
     labels = np.array([2, 0, 0, 1, 0, 3])
-    report = find_duplicate_groups(images, labels, hashes=hashes, threshold=0)
+    report = find_duplicate_groups(images, labels, hashes=hashes, threshold=0, mode="hash")
     # Group {0,1,2}: class 0 has two of three -> keep 1. Group {3,4}: a tie -> lower class 0 -> keep 4.
     np.testing.assert_array_equal(np.flatnonzero(report.keep), [1, 4, 5])
     np.testing.assert_array_equal(report.representative, [1, 1, 1, 4, 4, 5])
@@ -57,7 +57,7 @@ def test_label_conflicts_listed_and_labels_never_changed():
     images = distinct_images(5)
     hashes = np.array([3, 3, 3, 7 << 30, 7 << 30], dtype=np.uint64)
     dataset = Dataset(images, np.array([0, 1, 1, 2, 2]), ["a", "b", "c"], [f"f{i}.png" for i in range(5)])
-    report = find_duplicate_groups(dataset, hashes=hashes, threshold=0)
+    report = find_duplicate_groups(dataset, hashes=hashes, threshold=0, mode="hash")
     assert [list(c) for c in report.conflicts] == [[0, 1, 2]]
     assert report.counts_before == {"a": 1, "b": 2, "c": 2}
     assert report.counts_after == {"a": 0, "b": 1, "c": 1}
@@ -72,7 +72,7 @@ def test_label_conflicts_listed_and_labels_never_changed():
 def test_groups_are_listed_largest_first():
     images = distinct_images(7)
     hashes = np.array([1, 2 << 20, 2 << 20, 2 << 20, 1, 5 << 40, 6 << 50], dtype=np.uint64)
-    report = find_duplicate_groups(images, hashes=hashes, threshold=0)
+    report = find_duplicate_groups(images, hashes=hashes, threshold=0, mode="hash")
     assert [list(g) for g in report.groups] == [[1, 2, 3], [0, 4]]
     assert report.summary()["largest_group"] == 3
 
@@ -92,7 +92,7 @@ def test_copies_of_drawn_symbols_are_found_and_distinct_drawings_kept(threshold)
     originals = stroke_images(40, seed=1)
     copies = np.concatenate([originals[:10], (originals[10:20] * 0.8).astype(np.uint8)])
     images = np.concatenate([originals, copies])
-    report = find_duplicate_groups(images, threshold=threshold)
+    report = find_duplicate_groups(images, threshold=threshold, mode="hash")
     for k in range(10):
         assert report.group[40 + k] == report.group[k], f"exact copy {k} not grouped with its original"
     dimmer_found = sum(report.group[50 + k] == report.group[10 + k] for k in range(10))
@@ -105,16 +105,22 @@ def test_report_serialises_to_json_with_sources_and_timings():
     images = distinct_images(4)
     images[2] = images[1]
     dataset = Dataset(images, np.zeros(4, np.int64), ["-"], ["w.png", "x.png", "y.png", "z.png"])
-    report = find_duplicate_groups(dataset, threshold=2)
+    report = find_duplicate_groups(dataset, threshold=2, mode="hash")
     data = json.loads(json.dumps(report.to_dict()))
     assert data["summary"]["images"] == 4 and data["summary"]["unique"] == 3
     assert [m["source"] for m in data["groups"][0]["members"]] == ["x.png", "y.png"]
     assert data["classes"] == [{"class": "-", "before": 4, "after": 3, "removed": 1}]
     assert set(data["timings"]) == {"digests", "hashing", "search", "grouping"}
+    assert data["summary"]["mode"] == "hash" and "similarity" not in data["groups"][0]["members"][0]
+    verified = json.loads(json.dumps(find_duplicate_groups(dataset).to_dict()))
+    assert set(verified["timings"]) == {"digests", "hashing", "candidates", "verification", "grouping"}
+    assert verified["summary"]["unique"] == 3 and verified["summary"]["min_similarity"] == 0.98
+    assert [m["similarity"] for m in verified["groups"][0]["members"]] == [1.0, 1.0]
 
 
-def test_empty_image_set_gives_an_empty_report():
-    report = find_duplicate_groups(np.zeros((0, 45, 45), np.uint8))
+@pytest.mark.parametrize("mode", ["verified", "hash"])
+def test_empty_image_set_gives_an_empty_report(mode):
+    report = find_duplicate_groups(np.zeros((0, 45, 45), np.uint8), mode=mode)
     assert report.n_images == 0 and report.groups == [] and report.summary()["largest_group"] == 0
 
 

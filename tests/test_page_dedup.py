@@ -1,4 +1,4 @@
-"""The duplicates panel under AppTest: counts, slider and hash recount, gallery, conflicts, leakage."""
+"""The duplicates panel under AppTest: counts, mode radio, slider, recount, gallery, conflicts, leakage."""
 
 from pathlib import Path
 
@@ -26,23 +26,31 @@ def test_counts_gallery_and_conflicts_of_the_tiny_set(tiny):
     at = tiny.run()
     assert not at.exception
     metrics = _metrics(at)
-    # 30 images: 4 exact copies, 1 dimmer copy, 1 exact copy under another class. At the default
-    # 0 bits the dimmer copy's hash differs from its original's: 25 unique.
+    # 30 images: 4 exact copies, 1 dimmer copy, 1 exact copy under another class. Verified by
+    # pixels (the default), the dimmer copy joins its original too: 24 unique.
+    assert at.radio(key="dedup_mode").value == "verified"
     assert metrics["Total images"] == "30"
-    assert metrics["Unique (kept)"] == "25"
+    assert metrics["Unique (kept)"] == "24"
     assert metrics["Pixel-identical copies"] == "5"
     assert metrics["Label conflicts"] == "1"
-    assert any("A~B and B~C" in c.value for c in at.caption)
-    groups = [m.value for m in at.markdown if m.value.startswith("**Group")]
-    assert len(groups) >= 5 and all("2 images" in g for g in groups[:5])
+    assert any("do not chain" in c.value for c in at.caption)
+    groups = [m.value for m in at.markdown if m.value.startswith("**Group") and "images" in m.value]
+    assert len(groups) == 6 and all("2 images" in g for g in groups)
+    assert all(float(g.rsplit("lowest similarity to the anchor ", 1)[1]) >= 0.98 for g in groups)
+    captions = [c for image in at.get("image") for c in _image_captions(image)]
+    assert sum("sim 1.000" in c for c in captions) >= 11 and any("kept" in c for c in captions)
     conflicts = next(d.value for d in at.dataframe if "kept as" in d.value.columns)
     assert list(conflicts["images"]) == [2]
     assert conflicts["classes"][0] == "1 ×1, - ×1"
     assert at.get("download_button")[0].proto.label.startswith("Download the duplicate report")
 
 
-def test_threshold_slider_and_hash_choice_recount(tiny):
+def test_hash_only_mode_slider_and_hash_choice_recount(tiny):
     at = tiny.run()
+    at.radio(key="dedup_mode").set_value("hash").run()
+    assert not at.exception
+    assert _metrics(at)["Unique (kept)"] == "25"  # at 0 bits the dimmer copy's hash differs
+    assert any("A~B and B~C" in c.value for c in at.caption)
     at.slider(key="dedup_threshold").set_value(2).run()
     assert not at.exception
     assert _metrics(at)["Unique (kept)"] == "24"  # the dimmer copy matches within 2 bits
@@ -50,6 +58,10 @@ def test_threshold_slider_and_hash_choice_recount(tiny):
         at.selectbox(key="dedup_method").set_value(method).run()
         assert not at.exception
         assert _metrics(at)["Pixel-identical copies"] == "5"  # exact copies whatever the hash
+
+
+def _image_captions(element) -> list[str]:
+    return [image.caption for image in element.proto.imgs]
 
 
 def test_naive_split_leakage_is_counted(tiny):
@@ -88,7 +100,7 @@ def test_panel_on_the_dataset_page_with_a_small_npz(monkeypatch, tmp_path):
     at.run()
     assert not at.exception
     assert "Duplicates" in [h.value for h in at.header]
-    assert _metrics(at)["Unique (kept)"] == "25"
+    assert _metrics(at)["Unique (kept)"] == "24"
 
 
 def _empty_app():

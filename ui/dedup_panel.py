@@ -1,7 +1,7 @@
 """The Dataset page's duplicates section: unique counts, per-class bars, groups, conflicts, leakage.
 
-Hashes are cached per dataset content and hash method, so moving the threshold slider only re-runs
-the fast search and grouping; all computing is done by ``mathdash.dedup``.
+Hashes are cached per dataset content and hash method, and reports per mode and threshold; all
+computing is done by ``mathdash.dedup``.
 """
 
 from __future__ import annotations
@@ -19,17 +19,21 @@ import streamlit as st
 from mathdash import symbols
 from mathdash.dataset import Dataset
 from mathdash.dedup import (
+    CANDIDATE_THRESHOLD,
     DEFAULT_METHOD,
+    DEFAULT_MIN_SIMILARITY,
     DEFAULT_THRESHOLD,
     HASH_METHODS,
     DuplicateReport,
     LeakageReport,
     exact_digests,
     find_duplicate_groups,
+    group_leakage,
     hash_distinct_images,
     leakage_from_hashes,
     random_split,
     split_leakage,
+    verified_leakage,
 )
 from mathdash.errors import MathDashError
 
@@ -45,6 +49,13 @@ _METHOD_HELP = {
     "ahash": "above/below the mean of an 8x8 shrink (imagehash.average_hash)",
     "whash": "Haar wavelets (imagehash.whash)",
 }
+MODE_LABELS = {"verified": "verified by pixels", "hash": "hash only"}
+VERIFIED_CAPTION = (
+    f"Hashes within {CANDIDATE_THRESHOLD} bits (of the images and of their ink-centred versions) only "
+    f"propose pairs; a pair counts when its pixels correlate at least {DEFAULT_MIN_SIMILARITY} after the "
+    "best shift of up to 2 pixels (contrast normalised). Every member of a group was checked against "
+    "the group's anchor itself, so groups do not chain. Each image shows its measured similarity."
+)
 CHAIN_CAPTION = (
     "Groups are transitive: if A~B and B~C (each pair within the threshold), then A, B and C form "
     "one group even when A and C are further apart, so a long chain can join images that hardly "
@@ -59,10 +70,10 @@ def dedup_panel(dataset: Dataset) -> None:
     if len(dataset) == 0:
         st.info("No images, so no duplicates to look for.")
         return
-    method, threshold = controls_ui()
+    mode, method, threshold = controls_ui()
     try:
         fingerprint, digests = content_key(dataset)
-        report = _cached_report(fingerprint, method, threshold, dataset, digests)
+        report = _cached_report(fingerprint, mode, method, threshold, dataset, digests)
     except MathDashError as error:
         st.error(f"The duplicate search failed: {error}")
         return
@@ -74,19 +85,25 @@ def dedup_panel(dataset: Dataset) -> None:
     download_ui(report)
 
 
-def controls_ui() -> tuple[str, int]:
-    """Hash method and Hamming threshold; returns both as plain values."""
+def controls_ui() -> tuple[str, str, int]:
+    """Mode (verified or hash only), hash method and Hamming threshold, as plain values."""
+    mode = st.radio("Duplicate pairs", list(MODE_LABELS), format_func=MODE_LABELS.get, horizontal=True,
+                    key="dedup_mode", help="verified: hash matches are checked pixel by pixel (default); "
+                                           "hash only: a hash match within the threshold is a duplicate")
     cols = st.columns([1, 2])
     method = cols[0].selectbox("Hash", HASH_METHODS, index=HASH_METHODS.index(DEFAULT_METHOD),
                                key="dedup_method",
                                help="; ".join(f"{m}: {text}" for m, text in _METHOD_HELP.items()))
+    if mode == "verified":
+        st.caption(VERIFIED_CAPTION)
+        return mode, method, CANDIDATE_THRESHOLD
     threshold = cols[1].slider("Threshold (Hamming distance, bits)", 0, MAX_THRESHOLD, DEFAULT_THRESHOLD,
                                key="dedup_threshold",
                                help=f"Images whose 64-bit hashes differ in at most this many bits are "
                                     f"duplicates. Default {DEFAULT_THRESHOLD}, chosen from the quality "
                                     "benchmark (see the README).")
     st.caption(CHAIN_CAPTION)
-    return method, int(threshold)
+    return mode, method, int(threshold)
 
 
 def counts_ui(report: DuplicateReport) -> None:
@@ -118,14 +135,16 @@ def gallery_ui(dataset: Dataset, report: DuplicateReport) -> None:
     """The duplicate groups, largest first, each image with its class and distance."""
     st.subheader("Duplicate groups, largest first")
     if not report.groups:
-        st.write("No duplicates at this threshold.")
+        st.write("No duplicates with these settings.")
         return
     pages = -(-len(report.groups) // GALLERY_GROUPS)
     page = st.number_input(f"Page (of {pages})", 1, pages, 1, key="dedup_gallery_page") if pages > 1 else 1
     first = (int(page) - 1) * GALLERY_GROUPS
     for members in report.groups[first:first + GALLERY_GROUPS]:
         classes = ", ".join(f"{symbols.label(name)} ×{n}" for name, n in _class_counts(report, members))
-        st.markdown(f"**Group {report.group[members[0]]}**: {len(members)} images ({classes})")
+        lowest = (f", lowest similarity to the anchor {report.similarity[members].min():.3f}"
+                  if report.similarity is not None else "")
+        st.markdown(f"**Group {report.group[members[0]]}**: {len(members)} images ({classes}){lowest}")
         _member_strip(dataset, report, members)
 
 
@@ -133,7 +152,7 @@ def conflicts_ui(dataset: Dataset, report: DuplicateReport) -> None:
     """Groups spanning several classes, with their images; nothing is relabelled."""
     st.subheader("Label conflicts")
     if not report.conflicts:
-        st.write("No group mixes classes at this threshold.")
+        st.write("No group mixes classes with these settings.")
         return
     st.caption("These groups hold images filed under different classes. Cleaning keeps one image of "
                "the group's majority class and changes no label; check them by hand.")
@@ -152,7 +171,10 @@ def leakage_ui(dataset: Dataset, report: DuplicateReport) -> None:
     """Test images with a duplicate in training: a naive random split, and a second source."""
     st.subheader("Leakage")
     train, test = random_split(len(dataset), TEST_FRACTION, seed=0)
-    leak = split_leakage(report.hashes, train, test, report.threshold, report.method)
+    if report.mode == "verified":
+        leak = group_leakage(report.group, train, test, report.threshold, report.method)
+    else:
+        leak = split_leakage(report.hashes, train, test, report.threshold, report.method)
     st.metric(f"Naive random {1 - TEST_FRACTION:.0%}/{TEST_FRACTION:.0%} split: test images with a "
               "duplicate in train", f"{leak.count:,} of {leak.n_test:,}", f"{leak.fraction:.1%}",
               delta_color="off")
@@ -169,11 +191,11 @@ def download_ui(report: DuplicateReport) -> None:
     """The full report as JSON, generated when the button is pressed."""
     st.download_button("Download the duplicate report (JSON)",
                        data=lambda: json.dumps(report.to_dict(), ensure_ascii=False),
-                       file_name=f"duplicates_{report.method}_t{report.threshold}.json",
+                       file_name=f"duplicates_{report.mode}_{report.method}_t{report.threshold}.json",
                        mime="application/json", key="dedup_download", on_click="ignore")
     st.caption("The command line does the same and writes the cleaned set: "
-               f"`python -m mathdash dedup SOURCE --hash {report.method} --threshold {report.threshold} "
-               "--out report.json --export clean/`")
+               f"`python -m mathdash dedup SOURCE --mode {report.mode} --hash {report.method} "
+               f"--threshold {report.threshold} --out report.json --export clean/`")
 
 
 def content_key(dataset: Dataset) -> tuple[str, np.ndarray]:
@@ -207,10 +229,11 @@ def _cached_hashes(fingerprint: str, method: str, _images: np.ndarray,
 
 
 @st.cache_resource(max_entries=16, show_spinner="Grouping duplicates…")
-def _cached_report(fingerprint: str, method: str, threshold: int, _dataset: Dataset,
+def _cached_report(fingerprint: str, mode: str, method: str, threshold: int, _dataset: Dataset,
                    _digests: np.ndarray) -> DuplicateReport:
     hashes = _cached_hashes(fingerprint, method, _dataset.images, _digests)
-    return find_duplicate_groups(_dataset, method=method, threshold=threshold, hashes=hashes, digests=_digests)
+    return find_duplicate_groups(_dataset, method=method, threshold=threshold, hashes=hashes,
+                                 digests=_digests, mode=mode)
 
 
 def _second_source_ui(dataset: Dataset, report: DuplicateReport, path: str) -> None:
@@ -229,7 +252,11 @@ def _second_source_ui(dataset: Dataset, report: DuplicateReport, path: str) -> N
     if test_set.report.skipped:
         st.warning(f"Skipped unreadable files in {path}: {len(test_set.report.skipped):,} "
                    "(the others were checked).")
-    leak = leakage_from_hashes(report.hashes, test_hashes, report.threshold, report.method)
+    if report.mode == "verified":
+        leak = verified_leakage(dataset.images, test_set.images, report.hashes, test_hashes,
+                                report.threshold, report.min_similarity, report.method)
+    else:
+        leak = leakage_from_hashes(report.hashes, test_hashes, report.threshold, report.method)
     st.metric(f"Images in {path} with a duplicate in this dataset", f"{leak.count:,} of {leak.n_test:,}",
               f"{leak.fraction:.1%}", delta_color="off")
     _leak_examples(test_set.images, dataset.images, leak, test_set.class_names, test_set.labels,
@@ -245,21 +272,29 @@ def _leak_examples(test_images: np.ndarray, train_images: np.ndarray, leak: Leak
     train_names = train_names or test_names
     shown = slice(0, SHOWN_LEAKS)
     images, captions = [], []
-    for t, r, d in zip(leak.test_indices[shown], leak.train_indices[shown], leak.distances[shown]):
+    for k, (t, r) in enumerate(zip(leak.test_indices[shown], leak.train_indices[shown])):
+        measured = (f"sim {leak.similarities[k]:.3f}" if leak.similarities is not None
+                    else f"d={leak.distances[k]}" if leak.distances[k] else "same group")
         images += [test_images[t], train_images[r]]
         captions += [f"test · {symbols.label(test_names[test_labels[t]])}",
-                     f"train · {symbols.label(train_names[train_labels[r]])} · d={d}"]
+                     f"train · {symbols.label(train_names[train_labels[r]])} · {measured}"]
     st.image(images, caption=captions, width=64)
 
 
 def _member_strip(dataset: Dataset, report: DuplicateReport, members: np.ndarray) -> None:
     shown = members[:GALLERY_MEMBERS]
-    captions = [f"{symbols.label(report.class_names[report.labels[i]])} "
-                f"· d={report.distance_to_representative[i]}" + (" · kept" if report.keep[i] else "")
-                for i in shown]
+    captions = [f"{symbols.label(report.class_names[report.labels[i]])} · {_measured(report, i)}"
+                + (" · kept" if report.keep[i] else "") for i in shown]
     st.image([dataset.images[i] for i in shown], caption=captions, width=64)
     if len(members) > len(shown):
         st.caption(f"… and {len(members) - len(shown):,} more")
+
+
+def _measured(report: DuplicateReport, index: int) -> str:
+    """The similarity to the group's anchor (verified) or the hash distance to the kept image."""
+    if report.similarity is not None:
+        return f"sim {report.similarity[index]:.3f}"
+    return f"d={report.distance_to_representative[index]}"
 
 
 def _class_counts(report: DuplicateReport, members: np.ndarray) -> list[tuple[str, int]]:

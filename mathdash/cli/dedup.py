@@ -1,7 +1,8 @@
 """``python -m mathdash dedup SOURCE``: find exact and near-duplicate images, report, export a clean set.
 
-Prints a summary table, writes the full report as JSON (``--out``), the deduplicated set
-(``--export``) and, with ``--test-source``, how many test images have a duplicate in SOURCE.
+Prints a summary table, writes the full report as JSON (``--out``, with every skipped file and
+its reason), the deduplicated set (``--export``) and, with ``--test-source``, how many test images
+have a duplicate in SOURCE. Pairs are verified by their pixels unless ``--mode hash``.
 """
 
 from __future__ import annotations
@@ -14,15 +15,20 @@ from pathlib import Path
 from mathdash.cli.progress import progress_bar
 from mathdash.dataset import Dataset
 from mathdash.dedup import (
+    CANDIDATE_THRESHOLD,
     DEFAULT_METHOD,
+    DEFAULT_MIN_SIMILARITY,
+    DEFAULT_MODE,
     DEFAULT_THRESHOLD,
     HASH_METHODS,
+    MODES,
     DuplicateReport,
     LeakageReport,
     find_duplicate_groups,
     hash_distinct_images,
     leakage_from_hashes,
     remove_duplicates,
+    verified_leakage,
 )
 from mathdash.symbols import label
 
@@ -38,9 +44,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("source", help="a path, or builtin:symbols / builtin:digits")
     parser.add_argument("--kind", default="auto", help="loader kind of SOURCE (default: detect)")
     parser.add_argument("--hash", choices=HASH_METHODS, default=DEFAULT_METHOD, dest="method")
-    parser.add_argument("--threshold", type=int, default=DEFAULT_THRESHOLD,
-                        help=f"largest Hamming distance (bits) counted as a duplicate "
+    parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE,
+                        help="verified: hash candidates kept only when their pixels agree after the best "
+                             "shift of up to 2 px (default); hash: hashes within --threshold alone, grouped "
+                             "transitively")
+    parser.add_argument("--threshold", type=int, default=None,
+                        help=f"Hamming distance (bits): of candidates in verified mode (default "
+                             f"{CANDIDATE_THRESHOLD}), of duplicates in hash mode "
                              f"(default {DEFAULT_THRESHOLD})")
+    parser.add_argument("--min-similarity", type=float, default=DEFAULT_MIN_SIMILARITY,
+                        help=f"verified mode: smallest pixel correlation of a duplicate pair "
+                             f"(default {DEFAULT_MIN_SIMILARITY})")
     parser.add_argument("--out", help="write the full report as JSON here")
     parser.add_argument("--export", help="write the deduplicated set: a folder of class folders, or a .npz")
     parser.add_argument("--format", choices=["png", "jpg"], default="png", help="image format of --export")
@@ -54,13 +68,14 @@ def run(args: argparse.Namespace) -> int:
     dataset = _load(args.source, args.kind, args.trust)
     with progress_bar("hashing") as progress:
         report = find_duplicate_groups(dataset, method=args.method, threshold=args.threshold,
-                                       progress=progress)
+                                       progress=progress, mode=args.mode, min_similarity=args.min_similarity)
     print_summary(dataset, report)
-    document = {"source": args.source, **report.to_dict()}
+    document = {"source": args.source, "skipped": _skipped(dataset), **report.to_dict()}
     if args.test_source:
-        leakage = _leakage(report, args)
+        test, leakage = _leakage(dataset, report, args)
         print_leakage(leakage, args.source, args.test_source)
-        document["leakage"] = {"test_source": args.test_source, **leakage.to_dict()}
+        document["leakage"] = {"test_source": args.test_source, "skipped": _skipped(test),
+                               **leakage.to_dict()}
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(document, indent=1, ensure_ascii=False))
@@ -83,8 +98,13 @@ def print_summary(dataset: Dataset, report: DuplicateReport) -> None:
          f"{summary['label_conflicts']:,} groups, {summary['images_in_conflicts']:,} images"),
         ("seconds", f"{sum(report.timings.values()):.2f} ({timings})"),
     ]
-    print(f"{dataset.name}: {report.method}, threshold {report.threshold} bits "
-          "(groups are transitive: A~B and B~C put A, B, C together)")
+    if report.mode == "verified":
+        print(f"{dataset.name}: verified, {report.method} candidates within {report.threshold} bits kept "
+              f"when their pixels correlate >= {report.min_similarity} "
+              "(every member matches its group's anchor)")
+    else:
+        print(f"{dataset.name}: hash only, {report.method}, threshold {report.threshold} bits "
+              "(groups are transitive: A~B and B~C put A, B, C together)")
     for name, value in rows:
         print(f"  {name:<18} {value}")
     _print_classes(report)
@@ -124,11 +144,20 @@ def _print_conflicts(report: DuplicateReport) -> None:
         print(f"  ... and {len(report.conflicts) - SHOWN_CONFLICTS} more conflicts (all in --out)")
 
 
-def _leakage(report: DuplicateReport, args: argparse.Namespace) -> LeakageReport:
+def _leakage(dataset: Dataset, report: DuplicateReport,
+             args: argparse.Namespace) -> tuple[Dataset, LeakageReport]:
     test = _load(args.test_source, "auto", args.trust)
     with progress_bar("hashing the test source") as progress:
         test_hashes = hash_distinct_images(test.images, report.method, progress=progress)
-    return leakage_from_hashes(report.hashes, test_hashes, report.threshold, report.method)
+    if report.mode == "verified":
+        return test, verified_leakage(dataset.images, test.images, report.hashes, test_hashes,
+                                      report.threshold, report.min_similarity, report.method)
+    return test, leakage_from_hashes(report.hashes, test_hashes, report.threshold, report.method)
+
+
+def _skipped(dataset: Dataset) -> list[dict[str, str]]:
+    """Every file the loader skipped, with its reason (``[{"path", "reason"}]``)."""
+    return dataset.report.to_dict()["skipped"]
 
 
 def _load(source: str, kind: str, trust: bool) -> Dataset:
@@ -138,7 +167,7 @@ def _load(source: str, kind: str, trust: bool) -> Dataset:
         dataset = load_source(source, kind=kind, progress=progress, trust=trust)
     if dataset.report.skipped:
         print(f"{source}: skipped {len(dataset.report.skipped):,} unreadable files "
-              "(see python -m mathdash data info)")
+              "(each with its reason in --out)")
     return dataset
 
 

@@ -1,4 +1,4 @@
-"""Duplicate groups of a dataset: hash, search near pairs, join them transitively, keep one per group.
+"""Duplicate groups of a dataset, verified by pixels (default) or by hashes alone; keep one per group.
 
 Also removes the duplicates from a Dataset. Label conflicts (a group spanning several classes) are
 reported and the majority class's image kept; no label is ever changed.
@@ -20,55 +20,79 @@ from mathdash.dedup.hashing import (
     exact_digests,
     hamming_distance,
     hash_distinct_images,
+    hash_images,
 )
 from mathdash.dedup.report import DuplicateReport
 from mathdash.dedup.search import HASH_BITS, find_pairs
+from mathdash.dedup.verified import CANDIDATE_THRESHOLD, verified_groups
+from mathdash.dedup.verify import DEFAULT_MIN_SIMILARITY, centre_ink
 from mathdash.errors import ConfigError, DatasetError
 
-# Chosen from benchmarks/bench_dedup_quality.py (table and reasons in the README): the largest
-# threshold that merges at most 5% of any simple symbol's distinct drawings. At 0 bits 99.9% of
-# grouped pairs are true copies; at 2 bits chains merge 24% of the distinct '|' and 27% of the prime.
+MODES = ("verified", "hash")
+DEFAULT_MODE = "verified"
+
+# The hash-only mode's default, from benchmarks/bench_dedup_quality.py --mode hash (table in the
+# README): the largest threshold that merges at most 5% of any simple symbol's distinct drawings.
+# At 2 bits chains merge 24% of the distinct '|' and 27% of the prime.
 DEFAULT_THRESHOLD = 0
 
 
 def find_duplicate_groups(dataset_or_images: Dataset | np.ndarray, labels: np.ndarray | None = None,
-                          method: str = DEFAULT_METHOD, threshold: int = DEFAULT_THRESHOLD,
+                          method: str = DEFAULT_METHOD, threshold: int | None = None,
                           hashes: np.ndarray | None = None, progress: Progress | None = None,
-                          digests: np.ndarray | None = None) -> DuplicateReport:
+                          digests: np.ndarray | None = None, mode: str = DEFAULT_MODE,
+                          min_similarity: float = DEFAULT_MIN_SIMILARITY) -> DuplicateReport:
     """Group exact and near duplicates and pick one image to keep per group.
 
-    Images whose hashes lie within ``threshold`` bits are joined, transitively (union-find
-    semantics: A~B and B~C put A, B, C in one group). Pixel-identical images always share a group,
-    whatever the threshold, since their hashes are equal. Each group keeps one image of its majority
+    ``mode="verified"`` (default): hashes of the raw and of the ink-centred images within
+    ``threshold`` bits only propose pairs; a pair counts when its pixels correlate at least
+    ``min_similarity`` after the best shift of up to 2 pixels (``mathdash.dedup.verify``). Groups
+    are stars: every member was verified against its group's anchor, so nothing chains.
+
+    ``mode="hash"``: images whose hashes lie within ``threshold`` bits are joined, transitively
+    (A~B and B~C put A, B, C in one group).
+
+    Either way pixel-identical images share a group, and each group keeps one image of its majority
     class (ties: the lower class index), the first such image in the set.
 
     Args:
         dataset_or_images: a Dataset, or a uint8 array (N, H, W).
         labels: int array (N,) of class indices when images are given (default: one class).
         method: hash method, one of ``mathdash.dedup.HASH_METHODS``.
-        threshold: largest Hamming distance (bits, 0..64) counted as a duplicate.
+        threshold: Hamming distance (bits, 0..64): of candidates in verified mode (default
+            ``CANDIDATE_THRESHOLD``), of duplicates in hash mode (default ``DEFAULT_THRESHOLD``).
         hashes: precomputed uint64 hashes (N,) of ``method`` (skips hashing, e.g. cached by a page).
         progress: optional ``progress(done, total, message)`` for the hashing stage.
         digests: precomputed ``exact_digests`` (N,) (skips that stage).
+        mode: ``"verified"`` or ``"hash"``.
+        min_similarity: verified mode's pixel correlation bar, in (0, 1].
 
     Returns:
-        The DuplicateReport (groups largest first, label conflicts, per-class counts).
+        The DuplicateReport (groups largest first, label conflicts, per-class counts; in verified
+        mode each image's measured similarity to its group's anchor).
     """
     images, labels, class_names, sources = _unpack(dataset_or_images, labels)
-    _check_threshold(threshold)
+    threshold = _check_mode(mode, threshold, min_similarity)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     digests = exact_digests(images) if digests is None else _check_length(digests, images, "digests")
     _, first_copy, copy_of, copies = np.unique(digests, return_index=True, return_inverse=True,
                                                return_counts=True)
+    copy_of = copy_of.ravel()
     timings["digests"] = _lap(started)
     if hashes is None:
         hashes = hash_distinct_images(images, method, digests, progress)
     hashes = _check_length(np.asarray(hashes), images, "hashes").astype(np.uint64, copy=False)
     timings["hashing"] = _lap(started) - timings["digests"]
-    group = _transitive_groups(hashes, first_copy[copy_of], threshold, timings)
+    similarity = None
+    if mode == "hash":
+        group = _transitive_groups(hashes, first_copy[copy_of], threshold, timings)
+    else:
+        group, similarity = _verified_groups(images[first_copy], hashes[first_copy], copy_of, method,
+                                             threshold, min_similarity, timings)
     report = _build_report(group, hashes, labels, class_names, method=method, threshold=int(threshold),
-                           exact=copies[copy_of] > 1, sources=sources, timings=timings)
+                           exact=copies[copy_of] > 1, sources=sources, timings=timings, mode=mode,
+                           similarity=similarity, min_similarity=float(min_similarity))
     timings["grouping"] = _lap(started) - sum(timings.values())
     return report
 
@@ -88,6 +112,19 @@ def remove_duplicates(dataset: Dataset, report: DuplicateReport) -> Dataset:
     return tagged.subset(np.flatnonzero(report.keep), name=f"{dataset.name} (deduplicated)")
 
 
+def _verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, picture_of: np.ndarray, method: str,
+                     threshold: int, min_similarity: float,
+                     timings: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """(group id (N,), similarity to the group's anchor float32 (N,)) of every image."""
+    started = time.perf_counter()
+    centred = centre_ink(pictures)
+    centred_hashes = hash_images(centred, method)
+    timings["hashing"] += _lap(started)
+    found = verified_groups(pictures, raw_hashes, centred_hashes, threshold, min_similarity, centred=centred)
+    timings.update(found.timings)
+    return _renumbered(found.anchor[picture_of]), found.similarity[picture_of]
+
+
 def _transitive_groups(hashes: np.ndarray, first_copy: np.ndarray, threshold: int,
                        timings: dict[str, float]) -> np.ndarray:
     """Group id per image: connected components over the distinct hash values, renumbered.
@@ -103,12 +140,15 @@ def _transitive_groups(hashes: np.ndarray, first_copy: np.ndarray, threshold: in
     timings["search"] = _lap(started)
     graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])),
                        shape=(len(values), len(values)))
-    component = connected_components(graph, directed=False)[1][value_of]
-    # Renumber so that group ids follow each group's first image.
+    return _renumbered(connected_components(graph, directed=False)[1][value_of])
+
+
+def _renumbered(component: np.ndarray) -> np.ndarray:
+    """Dense group ids numbered in order of each group's first image."""
     _, first_member, dense = np.unique(component, return_index=True, return_inverse=True)
     rank = np.empty(len(first_member), dtype=np.int64)
     rank[np.argsort(first_member)] = np.arange(len(first_member))
-    return rank[dense]
+    return rank[dense.ravel()]
 
 
 def _build_report(group: np.ndarray, hashes: np.ndarray, labels: np.ndarray, class_names: list[str],
@@ -175,6 +215,19 @@ def _check_length(values: np.ndarray, images: np.ndarray, what: str) -> np.ndarr
     if values.shape != (len(images),):
         raise DatasetError(f"{what} must have shape ({len(images)},), got {values.shape}")
     return values
+
+
+def _check_mode(mode: str, threshold: int | None, min_similarity: float) -> int:
+    """The threshold to use (the mode's default for None), after checking all three."""
+    if mode not in MODES:
+        raise ConfigError(f"unknown dedup mode {mode!r}; choose one of {', '.join(MODES)}")
+    if threshold is None:
+        threshold = CANDIDATE_THRESHOLD if mode == "verified" else DEFAULT_THRESHOLD
+    _check_threshold(threshold)
+    if isinstance(min_similarity, bool) or not isinstance(min_similarity, (int, float, np.floating)) \
+            or not 0.0 < float(min_similarity) <= 1.0:
+        raise ConfigError(f"min_similarity must be a number in (0, 1], got {min_similarity!r}")
+    return int(threshold)
 
 
 def _check_threshold(threshold: int) -> None:

@@ -12,8 +12,17 @@ from typing import Any
 import numpy as np
 
 from mathdash.dedup.groups import DEFAULT_THRESHOLD
-from mathdash.dedup.hashing import DEFAULT_METHOD, Progress, hamming_distance, hash_distinct_images
+from mathdash.dedup.hashing import (
+    DEFAULT_METHOD,
+    Progress,
+    exact_digests,
+    hamming_distance,
+    hash_distinct_images,
+    hash_images,
+)
 from mathdash.dedup.search import find_cross_pairs
+from mathdash.dedup.verified import CANDIDATE_THRESHOLD
+from mathdash.dedup.verify import DEFAULT_MIN_SIMILARITY, centre_ink, pixel_similarity
 from mathdash.errors import ConfigError
 
 
@@ -29,6 +38,8 @@ class LeakageReport:
         test_indices: int64 array (K,), the leaking test images, ascending.
         train_indices: int64 array (K,), for each, its closest training image (lowest index on ties).
         distances: int64 array (K,), the Hamming distance between the two hashes.
+        similarities: float32 array (K,), the pixel correlation of each match (verified leakage
+            only; None for hash-only leakage).
     """
 
     method: str
@@ -38,6 +49,7 @@ class LeakageReport:
     test_indices: np.ndarray
     train_indices: np.ndarray
     distances: np.ndarray
+    similarities: np.ndarray | None = None
 
     @property
     def count(self) -> int:
@@ -58,9 +70,15 @@ class LeakageReport:
             "test_images": self.n_test,
             "leaking_test_images": self.count,
             "fraction": round(self.fraction, 6),
-            "matches": [{"test": int(t), "train": int(r), "distance": int(d)}
-                        for t, r, d in zip(self.test_indices, self.train_indices, self.distances)],
+            "matches": [self._match(k) for k in range(self.count)],
         }
+
+    def _match(self, k: int) -> dict[str, Any]:
+        match = {"test": int(self.test_indices[k]), "train": int(self.train_indices[k]),
+                 "distance": int(self.distances[k])}
+        if self.similarities is not None:
+            match["similarity"] = round(float(self.similarities[k]), 4)
+        return match
 
 
 def find_leakage(train_images: np.ndarray, test_images: np.ndarray, method: str = DEFAULT_METHOD,
@@ -104,6 +122,66 @@ def leakage_from_hashes(train_hashes: np.ndarray, test_hashes: np.ndarray, thres
         test_indices=leaking.astype(np.int64), train_indices=best_train[test_value_of][leaking],
         distances=best_distance[test_value_of][leaking],
     )
+
+
+def verified_leakage(train_images: np.ndarray, test_images: np.ndarray, train_hashes: np.ndarray,
+                     test_hashes: np.ndarray, threshold: int = CANDIDATE_THRESHOLD,
+                     min_similarity: float = DEFAULT_MIN_SIMILARITY,
+                     method: str = DEFAULT_METHOD) -> LeakageReport:
+    """Test images whose pixels match a training image's (after the best shift of up to 2 pixels).
+
+    Candidates are the pairs whose raw or ink-centred hashes lie within ``threshold`` bits; each is
+    verified as ``mathdash.dedup.find_duplicate_groups`` verifies in its default mode.
+
+    Args:
+        train_images: uint8 array (N, H, W); train_hashes: uint64 (N,), their ``method`` hashes.
+        test_images: uint8 array (M, H, W); test_hashes: uint64 (M,).
+        threshold: Hamming distance of candidate pairs.
+        min_similarity: smallest pixel correlation that counts as a duplicate.
+        method: the hash method of the given hashes (also used for the centred images).
+
+    Returns:
+        A LeakageReport; ``similarities`` holds each match's correlation, the best training match.
+    """
+    _, first = np.unique(exact_digests(train_images), return_index=True)  # each train picture once
+    pictures = train_images[first]
+    candidates = [find_cross_pairs(test_hashes, train_hashes[first], threshold),
+                  find_cross_pairs(hash_images(centre_ink(test_images), method),
+                                   hash_images(centre_ink(pictures), method), threshold)]
+    pairs = np.unique(np.concatenate(candidates), axis=0)
+    joined = np.concatenate([test_images, pictures])
+    score, _ = pixel_similarity(joined, np.stack([pairs[:, 0], pairs[:, 1] + len(test_images)], axis=1))
+    pairs, score = pairs[score >= min_similarity], score[score >= min_similarity]
+    order = np.lexsort((-score, pairs[:, 0]))  # per test image: the best match first
+    leaking, best = np.unique(pairs[order, 0], return_index=True)
+    train = first[pairs[order, 1][best]]
+    return LeakageReport(
+        method=method, threshold=int(threshold), n_train=len(train_images), n_test=len(test_images),
+        test_indices=leaking.astype(np.int64), train_indices=train.astype(np.int64),
+        distances=hamming_distance(test_hashes[leaking], train_hashes[train]),
+        similarities=score[order][best].astype(np.float32),
+    )
+
+
+def group_leakage(group: np.ndarray, train_index: np.ndarray, test_index: np.ndarray,
+                  threshold: int, method: str = DEFAULT_METHOD) -> LeakageReport:
+    """Leakage across a split of one dataset from its duplicate groups: a test image leaks when its
+    group has a training member (the first one is named). Indices in the dataset's numbering.
+
+    Args:
+        group: int64 array (N,), ``DuplicateReport.group``.
+        train_index, test_index: int arrays of the training and test rows.
+        threshold, method: recorded in the report.
+    """
+    train_index, test_index = np.asarray(train_index, dtype=np.int64), np.asarray(test_index, dtype=np.int64)
+    first_train = np.full(int(group.max()) + 1 if len(group) else 0, -1, dtype=np.int64)
+    first_train[group[train_index[::-1]]] = train_index[::-1]  # the lowest index wins
+    test_index = np.sort(test_index)
+    partner = first_train[group[test_index]]
+    leaking = partner >= 0
+    return LeakageReport(method=method, threshold=int(threshold), n_train=len(train_index),
+                         n_test=len(test_index), test_indices=test_index[leaking],
+                         train_indices=partner[leaking], distances=np.zeros(int(leaking.sum()), np.int64))
 
 
 def split_leakage(hashes: np.ndarray, train_index: np.ndarray, test_index: np.ndarray, threshold: int,

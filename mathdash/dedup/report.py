@@ -14,14 +14,16 @@ import numpy as np
 
 @dataclass
 class DuplicateReport:
-    """Duplicate groups of one image set at one hash method and threshold.
+    """Duplicate groups of one image set at one mode, hash method and threshold.
 
-    Groups are transitive (the connected components of "within ``threshold`` bits"): if A~B and
-    B~C, then A, B and C form one group even when A and C are further apart.
+    In ``verified`` mode every member of a group was verified pixel by pixel against the group's
+    anchor (no chains). In ``hash`` mode groups are transitive (the connected components of
+    "within ``threshold`` bits"): if A~B and B~C, A, B and C form one group even when A and C are
+    further apart.
 
     Attributes:
         method: hash method used (``phash``, ``dhash``, ``ahash``, ``whash``).
-        threshold: largest Hamming distance counted as a duplicate.
+        threshold: largest Hamming distance of a candidate (verified) or duplicate (hash) pair.
         hashes: uint64 array (N,), each image's hash.
         group: int64 array (N,), group id of each image; singletons have their own id; ids are
             numbered in order of each group's first image.
@@ -35,7 +37,13 @@ class DuplicateReport:
         labels: int64 array (N,), class index of each image.
         class_names: class names, indexed by ``labels``.
         sources: per-image file path or generator id, when known.
-        timings: seconds spent per stage (``digests``, ``hashing``, ``search``, ``grouping``).
+        timings: seconds spent per stage (``digests``, ``hashing``, then ``search`` in hash mode or
+            ``candidates`` and ``verification``, then ``grouping``).
+        mode: ``"verified"`` or ``"hash"``.
+        similarity: float32 array (N,) in verified mode: each image's pixel correlation with its
+            group's anchor after the best shift (1 for the anchor and its exact copies); None in
+            hash mode.
+        min_similarity: the correlation a verified pair needed.
     """
 
     method: str
@@ -52,6 +60,9 @@ class DuplicateReport:
     class_names: list[str]
     sources: list[str] | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    mode: str = "hash"
+    similarity: np.ndarray | None = None
+    min_similarity: float | None = None
 
     @property
     def n_images(self) -> int:
@@ -79,8 +90,10 @@ class DuplicateReport:
     def summary(self) -> dict[str, Any]:
         """Headline numbers: images, unique, removed, pixel-identical copies, groups, conflicts."""
         return {
+            "mode": self.mode,
             "method": self.method,
             "threshold": self.threshold,
+            **({"min_similarity": self.min_similarity} if self.mode == "verified" else {}),
             "images": self.n_images,
             "unique": self.n_kept,
             "removed": self.n_removed,
@@ -98,7 +111,8 @@ class DuplicateReport:
                  "removed": before[name] - after[name]} for name in self.class_names]
 
     def group_members(self, members: np.ndarray) -> list[dict[str, Any]]:
-        """Describe a group's images: index, class, distance to the kept one, kept, exact, source."""
+        """Describe a group's images: index, class, hash distance to the kept one, kept, exact,
+        similarity to the anchor (verified mode), source."""
         return [self._member(int(i)) for i in members]
 
     def to_dict(self, max_groups: int | None = None) -> dict[str, Any]:
@@ -129,6 +143,8 @@ class DuplicateReport:
             "kept": bool(self.keep[index]),
             "exact": bool(self.exact[index]),
         }
+        if self.similarity is not None:
+            member["similarity"] = round(float(self.similarity[index]), 4)
         if self.sources is not None:
             member["source"] = self.sources[index]
         return member

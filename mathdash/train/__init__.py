@@ -59,8 +59,10 @@ def prepare_data(
     if config.dedup and "group" not in dataset.extras:
         from mathdash.dedup import find_duplicate_groups, remove_duplicates
 
-        threshold = {} if config.dedup_threshold is None else {"threshold": config.dedup_threshold}
-        report = find_duplicate_groups(dataset, method=config.dedup_method, **threshold)
+        # A threshold set in the config is a hash-only threshold (what it meant before verification).
+        settings = {} if config.dedup_threshold is None else {"threshold": config.dedup_threshold,
+                                                              "mode": "hash"}
+        report = find_duplicate_groups(dataset, method=config.dedup_method, **settings)
         dataset = remove_duplicates(dataset, report)
     if config.balance is not None and "augmented_from" not in dataset.extras:
         from mathdash.augment import balance_classes, resolve_config

@@ -1,0 +1,132 @@
+"""Duplicate groups from pixel-verified pairs only: every member matches its group's anchor itself.
+
+Candidates come from hashes of the raw and of the ink-centred pictures at a generous threshold;
+each pair the grouping needs is checked on thumbnails first, then verified by pixel correlation. Groups
+are stars, not chains: an anchor and the pictures verified against that anchor directly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from mathdash.dedup.candidates import candidate_pairs, union_of_pairs
+from mathdash.dedup.verify import (
+    DEFAULT_MAX_SHIFT,
+    DEFAULT_MIN_SIMILARITY,
+    centre_ink,
+    ink_centres,
+    pixel_similarity,
+    thumbnail_similarity,
+    thumbnails,
+)
+
+# From benchmarks/bench_dedup_quality.py: at 4 bits the union of raw and centred phash candidates
+# holds 99.8% of the JPEG and contrast copies and every shifted one; more bits only add work.
+CANDIDATE_THRESHOLD = 4
+# Thumbnail correlation below which a pair is not verified: true copies in the quality benchmark
+# score >= 0.93 on the better of the two thumbnails.
+QUICK_FLOOR = 0.85
+_QUICK_STEP = 1 << 18  # pairs per quick-check step (bounded memory)
+
+
+@dataclass
+class VerifiedGroups:
+    """Star groups over distinct pictures.
+
+    Attributes:
+        anchor: int64 array (P,), the anchor picture of each picture (itself for an anchor).
+        similarity: float32 array (P,), each picture's measured similarity to its anchor (1 for anchors).
+        candidates: number of candidate pairs from the hashes.
+        verified: number of pairs compared pixel by pixel.
+        accepted: number of pictures joined to an anchor.
+        timings: seconds per stage (``candidates``, ``verification``).
+    """
+
+    anchor: np.ndarray
+    similarity: np.ndarray
+    candidates: int
+    verified: int
+    accepted: int
+    timings: dict[str, float]
+
+
+def verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, centred_hashes: np.ndarray,
+                    threshold: int = CANDIDATE_THRESHOLD, min_similarity: float = DEFAULT_MIN_SIMILARITY,
+                    max_shift: int = DEFAULT_MAX_SHIFT, centred: np.ndarray | None = None) -> VerifiedGroups:
+    """Group distinct pictures whose pixels agree after the best small shift.
+
+    Leader clustering in rounds: pictures are ranked by how many candidates they have (an original
+    has its copies, a copy mostly its original), and one with no better-ranked unsettled candidate
+    becomes an anchor; its unsettled candidates are verified against it and those scoring at least
+    ``min_similarity`` join it (the best-scoring anchor if several). Settled pictures leave; the
+    rounds repeat until no candidate pair joins two unsettled pictures.
+
+    Args:
+        pictures: uint8 array (P, H, W), each distinct (no two pixel-identical).
+        raw_hashes: uint64 array (P,), a perceptual hash of each picture.
+        centred_hashes: uint64 array (P,), the same hash of ``centre_ink(pictures)``.
+        threshold: Hamming distance of candidate pairs, in bits.
+        min_similarity: smallest pixel correlation that makes a pair duplicates.
+        max_shift: largest shift tried, in pixels.
+        centred: ``centre_ink(pictures)`` if already computed.
+
+    Returns:
+        The VerifiedGroups.
+    """
+    started = time.perf_counter()
+    pairs = union_of_pairs(candidate_pairs(raw_hashes, threshold), candidate_pairs(centred_hashes, threshold))
+    count = len(pairs)
+    thumbs = thumbnails(pictures, centred_ink(pictures, centred))
+    # The quick check runs on every candidate: the ranking needs degrees among plausible pairs only
+    # (counted over all candidates, look-alike drawings outrank the originals of copies).
+    quick = np.concatenate([thumbnail_similarity(thumbs, pairs[start:start + _QUICK_STEP])
+                            for start in range(0, count, _QUICK_STEP)] or [np.zeros(0, np.float32)])
+    pairs = _by_rank(pairs[quick >= min(QUICK_FLOOR, min_similarity)], len(pictures))
+    timings = {"candidates": time.perf_counter() - started}
+    started = time.perf_counter()
+    centres = ink_centres(pictures)
+    anchor = np.arange(len(pictures), dtype=np.int64)
+    similarity = np.ones(len(pictures), dtype=np.float32)
+    settled = np.zeros(len(pictures), dtype=bool)
+    verified = 0
+    while len(pairs):
+        has_lower = np.zeros(len(pictures), dtype=bool)
+        has_lower[pairs[:, 1]] = True  # pairs are (better ranked, worse ranked)
+        leads = ~settled & ~has_lower
+        tested = pairs[leads[pairs[:, 0]]]
+        score, _ = pixel_similarity(pictures, tested, max_shift, centres=centres)
+        verified += len(tested)
+        _join_best(tested[score >= min_similarity], score[score >= min_similarity], anchor, similarity)
+        settled |= leads
+        settled[anchor != np.arange(len(pictures))] = True
+        pairs = pairs[~settled[pairs[:, 0]] & ~settled[pairs[:, 1]]]
+    timings["verification"] = time.perf_counter() - started
+    accepted = int((anchor != np.arange(len(pictures))).sum())
+    return VerifiedGroups(anchor, similarity, count, verified, accepted, timings)
+
+
+def centred_ink(pictures: np.ndarray, centred: np.ndarray | None) -> np.ndarray:
+    """``centred`` if given, else ``centre_ink(pictures)``."""
+    return centre_ink(pictures) if centred is None else centred
+
+
+def _by_rank(pairs: np.ndarray, count: int) -> np.ndarray:
+    """Each pair ordered (better ranked, worse ranked): more candidates first, then lower index."""
+    degree = np.bincount(pairs.ravel(), minlength=count)
+    rank = np.empty(count, dtype=np.int64)
+    rank[np.lexsort((np.arange(count), -degree))] = np.arange(count)
+    swap = rank[pairs[:, 0]] > rank[pairs[:, 1]]
+    return np.where(swap[:, None], pairs[:, ::-1], pairs)
+
+
+def _join_best(pairs: np.ndarray, score: np.ndarray, anchor: np.ndarray, similarity: np.ndarray) -> None:
+    """Join each pair's second picture to its best-scoring anchor (first picture), in place."""
+    if not len(pairs):
+        return
+    order = np.lexsort((-score, pairs[:, 1]))
+    member, first = np.unique(pairs[order, 1], return_index=True)
+    anchor[member] = pairs[order, 0][first]
+    similarity[member] = score[order][first]
