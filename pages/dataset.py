@@ -9,6 +9,7 @@ import streamlit as st
 from mathdash import symbols
 from mathdash.dataset import Dataset
 from mathdash.gallery import class_grid
+from mathdash.messages import is_extraction_note
 from ui.data import current_dataset, current_source
 from ui.dedup_panel import dedup_panel
 
@@ -29,8 +30,8 @@ def overview_ui(dataset: Dataset) -> None:
     cols[4].metric("Skipped files", len(report.skipped))
     if summary["largest_count"]:
         st.caption(
-            f"Largest class {symbols.label(summary['largest_class'])}: {summary['largest_count']:,} images; "
-            f"smallest non-empty class: {summary['smallest_count']:,}; "
+            f"Largest class: `{symbols.label(summary['largest_class'])}` ({summary['largest_count']:,} images); "
+            f"smallest non-empty class: {summary['smallest_count']:,} images; "
             f"{summary['classes_under_50']} {'class' if summary['classes_under_50'] == 1 else 'classes'} "
             "under 50 images."
         )
@@ -71,13 +72,14 @@ def samples_ui(dataset: Dataset) -> None:
 
 def report_ui(dataset: Dataset) -> None:
     """The load report: notes and every skipped file with its reason."""
-    report = dataset.report
-    for note in report.notes:
+    report, source = dataset.report, current_source()
+    notes = [source.readable(note) for note in report.notes if not is_extraction_note(note)]
+    for note in notes:
         st.write(f"- {note}")
     if report.skipped:
-        st.dataframe(pd.DataFrame([{"file": s.path, "reason": s.reason} for s in report.skipped]),
-                     key="ds_skipped", width="stretch")
-    elif not report.notes:
+        rows = [{"file": source.readable(s.path), "reason": source.readable(s.reason)} for s in report.skipped]
+        st.dataframe(pd.DataFrame(rows), key="ds_skipped", width="stretch")
+    elif not notes:
         st.write("Every file loaded.")
 
 
@@ -100,7 +102,7 @@ def main() -> None:
     dataset = current_dataset()
     if dataset is None:
         return
-    st.caption(f"{dataset.name} — {current_source().title}")
+    st.caption(f"{current_source().readable(dataset.name)} — {current_source().title}")
     overview_ui(dataset)
     if len(dataset) == 0:
         st.warning("No image could be loaded from this source; the load report says why.")

@@ -89,3 +89,50 @@ def test_sidebar_asks_for_trust_before_unpickling(tmp_path):
     assert len(at.button) == 0  # no Load button until the user says they trust the file
     at.checkbox(key="data_trust_pickle").check().run()
     assert at.button(key="data_load").value is False
+
+
+def _stored_upload(tmp_path, payload: bytes):
+    """An upload as the sidebar stores it: under a content hash, with the user's name beside it."""
+    from ui.data import DataSource
+
+    stored = tmp_path / "uploads" / "3fa2b1c4d5e6f708.zip"
+    stored.parent.mkdir()
+    stored.write_bytes(payload)
+    return DataSource("zip", str(stored), name="my symbols.zip")
+
+
+def test_a_failed_upload_names_the_users_file_and_the_sidebar_does_not_say_loaded(app, tmp_path):
+    app.session_state["data_choice"] = "upload"
+    app.session_state["data_source"] = _stored_upload(tmp_path, b"this is no zip")
+    at = app.run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "my symbols.zip" in errors[0]
+    assert "3fa2b1c4d5e6f708" not in errors[0] and "uploads" not in errors[0]
+    captions = [c.value for c in at.sidebar.caption]
+    assert not any(c.startswith("Loaded:") for c in captions)
+    assert any(c.startswith("Not loaded: my symbols.zip") for c in captions)
+
+
+def test_an_uploaded_zips_skipped_files_are_named_inside_the_users_zip(app, tmp_path):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(3):
+            png = io.BytesIO()
+            Image.fromarray(np.full((45, 45), 40 * i, np.uint8)).save(png, format="PNG")
+            archive.writestr(f"alpha/{i}.png", png.getvalue())
+        archive.writestr("alpha/broken.jpg", b"")
+    app.session_state["data_choice"] = "upload"
+    app.session_state["data_source"] = _stored_upload(tmp_path, buffer.getvalue())
+    at = app.run()
+    assert not at.exception
+    assert _metrics(at)["Images"] == "3"
+    assert list(at.dataframe[0].value["file"]) == ["my symbols.zip/alpha/broken.jpg"]
+    shown = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "cache/zips" not in shown and "3fa2b1c4d5e6f708" not in shown
+    assert any(c.value == "Loaded: my symbols.zip (zip)" for c in at.sidebar.caption)
+    largest = next(c.value for c in at.caption if c.value.startswith("Largest class"))
+    assert largest.startswith("Largest class: `α (alpha)` (3 images); smallest non-empty class: 3 images")
