@@ -20,6 +20,7 @@ from mathdash.jobs import MANAGER, JobBusy
 from mathdash.runs import Run, RunStore
 from mathdash.train.config import TrainConfig
 from ui.data import current_dataset, current_source
+from ui.estimates import DEDUP_NOTE, distinct_counts, throughputs
 from ui.jobs import duration_text, live_job_panel
 
 DEFAULT_SHOWN = 8
@@ -189,21 +190,13 @@ def study_estimate_ui(name: str, epochs: int, fraction: float) -> None:
     dataset = current_dataset()
     if dataset is None or len(dataset) == 0:
         return
-    from mathdash.dedup.exact import count_pixel_copies
-    from ui.dedup_panel import content_key
-
-    counts = np.array(list(dataset.class_counts().values()), dtype=np.int64)
-    unique_share = 1 - count_pixel_copies(content_key(dataset)[1]) / len(dataset)
+    counts = np.ceil(distinct_counts(dataset) * fraction)
     variants = studies.study_variants(name, TrainConfig(model="cnn"))
-    runs = estimate.saved_runs(RunStore())
-    models = {planned.changes.get("model", "cnn") for planned in variants}
     guess = estimate.estimate_study(
-        variants, images=int(len(dataset) * fraction * unique_share), raw_images=int(len(dataset) * fraction),
-        class_counts=np.ceil(counts * fraction * unique_share), epochs=epochs,
-        throughputs={model: estimate.measured_throughput(model, runs) for model in models})
-    st.caption(f"{len(variants)} runs, at most about {duration_text(guess.seconds)}: {guess.basis}. "
-               "Duplicates counted as pixel-identical copies only, and early stopping often ends runs "
-               "sooner, so it may well be shorter.")
+        variants, images=int(counts.sum()), raw_images=int(np.ceil(len(dataset) * fraction)),
+        class_counts=counts, epochs=epochs,
+        throughputs=throughputs({planned.changes.get("model", "cnn") for planned in variants}))
+    st.caption(f"{len(variants)} runs, at most about {duration_text(guess.seconds)}: {guess.basis}. {DEDUP_NOTE}")
 
 
 def _tuned_cnn() -> dict | None:

@@ -34,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--augment", default="none", help="on-the-fly augmentation config name, or none")
     parser.add_argument("--naive-split", action="store_true", help="split sample by sample (shows the leak)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--name", default="", help="a name for the run (shown with it, used in its id)")
     parser.add_argument("--activate", action="store_true", help="make the new run the active model")
     parser.add_argument("--runs-dir", default=None,
                         help="run store directory (default $MATHDASH_RUNS_DIR or artifacts/runs)")
@@ -79,6 +80,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
         lr_patience=args.lr_patience,
         augment=None if args.augment == "none" else args.augment, seed=args.seed,
         split_by_group=not args.naive_split, dedup=args.dedup, balance=_balance(args.balance),
+        name=args.name,
     )
 
 
