@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from mathdash import symbols
 from mathdash.dataset import Dataset
+from mathdash.exports import cleaned_dataset, npz_bytes
 from mathdash.gallery import class_grid
 from mathdash.messages import is_extraction_note
 from ui.data import current_dataset, current_source
@@ -44,7 +47,7 @@ def class_chart_ui(dataset: Dataset) -> None:
     table = table.sort_values("images", ascending=False)
     log_scale = st.toggle("Log scale", key="ds_log_scale", value=False)
     figure = px.bar(table, x="class", y="images", log_y=log_scale, height=380)
-    figure.update_layout(xaxis_title=None, xaxis_tickangle=-60, margin=dict(t=10, b=10))
+    figure.update_layout(xaxis_title=None, xaxis_tickangle=-60, xaxis_type="category", margin=dict(t=10, b=10))
     st.plotly_chart(figure, width="stretch", key="ds_class_chart")
 
 
@@ -97,6 +100,25 @@ def pickle_conversion_ui(dataset: Dataset) -> None:
         st.success(f"Saved {target}; load it with the layout 'MathDash .npz'.")
 
 
+def clean_download_ui(dataset: Dataset) -> None:
+    """The deduplicated set, at the hash and threshold chosen above, as a MathDash ``.npz`` download."""
+    from mathdash.dedup import DEFAULT_METHOD, DEFAULT_THRESHOLD
+    from ui.dedup_panel import _cached_report, content_key
+
+    source = current_source()
+    method = st.session_state.get("dedup_method", DEFAULT_METHOD)
+    threshold = int(st.session_state.get("dedup_threshold", DEFAULT_THRESHOLD))
+    fingerprint, digests = content_key(dataset)
+    report = _cached_report(fingerprint, method, threshold, dataset, digests)  # the panel's, cached
+    stem = source.readable(dataset.name)
+    st.download_button(
+        f"Download the cleaned set ({report.n_kept:,} images, {method} at {threshold} bits, .npz)",
+        data=lambda: npz_bytes(cleaned_dataset(dataset, report, rename=source.readable)),
+        file_name=f"{Path(stem).stem}-clean-{method}-t{threshold}.npz", mime="application/octet-stream",
+        key="ds_clean_download", on_click="ignore", icon=":material/download:",
+        help="Load it again with the layout 'MathDash .npz', or on the command line as an npz source.")
+
+
 def main() -> None:
     st.title("Dataset")
     dataset = current_dataset()
@@ -117,6 +139,7 @@ def main() -> None:
         report_ui(dataset)
     pickle_conversion_ui(dataset)
     dedup_panel(dataset)
+    clean_download_ui(dataset)
 
 
 main()

@@ -136,3 +136,33 @@ def test_an_uploaded_zips_skipped_files_are_named_inside_the_users_zip(app, tmp_
     assert any(c.value == "Loaded: my symbols.zip (zip)" for c in at.sidebar.caption)
     largest = next(c.value for c in at.caption if c.value.startswith("Largest class"))
     assert largest.startswith("Largest class: `α (alpha)` (3 images); smallest non-empty class: 3 images")
+
+
+def test_class_axes_are_categorical_and_the_cleaned_set_downloads(app, tmp_path):
+    """Digit class names must not become a numeric axis; the cleaned .npz holds the kept images."""
+    import json
+
+    from mathdash.loaders import load_npz, save_npz
+    from tests.apps.dedup_app import tiny_dataset as dedup_tiny
+    from ui.data import DataSource
+
+    path = save_npz(dedup_tiny(), tmp_path / "tiny.npz")
+    app.session_state["data_choice"] = "path"
+    app.session_state["data_source"] = DataSource("npz", str(path))
+    at = app.run()
+    assert not at.exception
+    class_charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(("ds_class_chart", "dedup_class_bars"))]
+    assert len(class_charts) == 2
+    assert all(json.loads(c.proto.spec)["layout"]["xaxis"]["type"] == "category" for c in class_charts)
+    button = next(b for b in at.get("download_button") if b.proto.label.startswith("Download the cleaned set"))
+    assert "(25 images, phash at 0 bits, .npz)" in button.proto.label
+    from mathdash.exports import cleaned_dataset, npz_bytes
+    from mathdash.dedup import find_duplicate_groups
+
+    dataset = load_npz(path)
+    clean = cleaned_dataset(dataset, find_duplicate_groups(dataset))
+    saved = tmp_path / "clean.npz"
+    saved.write_bytes(npz_bytes(clean))
+    again = load_npz(saved)
+    assert len(again) == 25 and again.name == f"{dataset.name}-clean"
+    assert (again.images == clean.images).all()
