@@ -118,6 +118,7 @@ def run_study(
         result = train_model(planned.dataset, config, progress=report, stop_event=stop_event, store=store)
         if result.run_id is not None:
             run_ids.append(result.run_id)
+        _release_memory()  # the finished run's model and arrays, before the next run builds its own
     if progress is not None:
         progress(len(run_ids), len(plan), f"{name}: {len(run_ids)} of {len(plan)} runs saved")
     return run_ids
@@ -201,6 +202,10 @@ def limit_per_class(dataset: Dataset, limit: int, seed: int = 0) -> Dataset:
 
 
 def _sample_per_class(dataset: Dataset, count: Callable[[int], int], seed: int) -> Dataset:
+    from mathdash.train import with_known_origins
+
+    # the built-in set's duplicate_of holds row indices, stale after sampling: tie copies by a stable key
+    dataset = with_known_origins(dataset)
     rng = np.random.default_rng(seed)
     keep = [np.array([], dtype=np.int64)]
     for label in np.unique(dataset.labels):
@@ -227,6 +232,12 @@ def _run_progress(progress: Progress | None, index: int, total: int, planned: Pl
         progress(index, total, message)
 
     return report
+
+
+def _release_memory() -> None:
+    from mathdash import memory
+
+    memory.release_memory()
 
 
 def _check_study(name: str, epochs: int, fraction: float) -> None:

@@ -107,3 +107,17 @@ def test_duplicates_study_from_the_command_line_saves_tagged_runs(tmp_path, caps
     assert naive.metrics["data_images"] == 90  # nothing removed
     printed = capsys.readouterr().out
     assert "deduplicated + balanced" in printed and "naive split" in printed
+
+
+def test_a_sample_of_a_set_with_known_copies_can_still_be_prepared():
+    """The built-in set records copies by row index; a sample must not leave those indices stale."""
+    from mathdash.train import prepare_data
+
+    dataset = tiny_dataset(per_class=10)
+    duplicate_of = np.full(len(dataset), -1)
+    duplicate_of[1:10] = len(dataset) - 1  # class 0's images are known copies of the last image
+    dataset.extras["duplicate_of"] = duplicate_of
+    sample = studies.sample_fraction(dataset, 0.5, seed=0)
+    assert "origin" in sample.extras and len(sample) == 15
+    prepared = prepare_data(sample, TrainConfig(dedup=False))  # raised IndexError before
+    assert len(prepared) == 15

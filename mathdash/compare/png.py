@@ -33,7 +33,7 @@ def accuracy_png(groups: pd.DataFrame) -> bytes:
     axes.set_xticks(range(len(names)), names, rotation=30, ha="right")
     axes.set_ylim(*zoomed_range(test["accuracy"]))
     axes.set_ylabel("test accuracy")
-    axes.legend(fontsize=8, loc="lower right")
+    axes.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     return _png(figure)
 
 
