@@ -5,7 +5,8 @@ An in-process equivalent of the pages' work: the pages' imports (streamlit, plot
 built-in dataset loaded as the sidebar loads it, then each job submitted to ``mathdash.jobs.MANAGER``
 exactly as the Train, Tune and Compare pages submit it (the Train page's default data: deduplicated
 and balanced), then the Draw page's predictor on the active model. RSS is read from /proc after
-each job has ended (and released its memory, unless ``--no-release``). Runs and searches go to a
+each job has ended (and released its memory, unless ``--no-release``); "anonymous" is the part
+that is not mapped library files (TensorFlow's libraries alone map about 440 MB). Runs and searches go to a
 temporary folder. Tiny epochs on a share of the data keep it to a few minutes on 2 cores.
 """
 
@@ -31,10 +32,10 @@ def _mb(value: int) -> float:
 
 
 def _line(step: str, started: float) -> None:
-    from mathdash.memory import peak_rss_bytes, rss_bytes
+    from mathdash.memory import anonymous_rss_bytes, peak_rss_bytes, rss_bytes
 
-    print(f"{step:<44} RSS {_mb(rss_bytes()):7.0f} MB   peak {_mb(peak_rss_bytes()):7.0f} MB   "
-          f"{time.perf_counter() - started:6.1f} s", flush=True)
+    print(f"{step:<52} RSS {_mb(rss_bytes()):5.0f} MB (anonymous {_mb(anonymous_rss_bytes()):5.0f})  "
+          f"peak {_mb(peak_rss_bytes()):5.0f} MB  {time.perf_counter() - started:5.0f} s", flush=True)
 
 
 def _job(kind: str, fn, **kwargs) -> None:

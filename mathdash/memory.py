@@ -19,6 +19,12 @@ def rss_bytes() -> int:
     return _status_kib("VmRSS") * 1024
 
 
+def anonymous_rss_bytes() -> int:
+    """The part of the resident set that is the process's own memory (heap, arrays), not mapped
+    library files, which the system shares and can drop; in bytes (0 where ``/proc`` is missing)."""
+    return _status_kib("RssAnon") * 1024
+
+
 def peak_rss_bytes() -> int:
     """The highest resident set size this process has had, in bytes (0 where ``/proc`` is missing)."""
     return _status_kib("VmHWM") * 1024

@@ -11,7 +11,6 @@ import numpy as np
 from mathdash import estimate
 from mathdash.dataset import Dataset
 from mathdash.dedup.exact import count_pixel_copies
-from mathdash.runs import RunStore
 
 DEDUP_NOTE = ("Duplicates are counted as pixel-identical copies only and early stopping often ends runs "
               "sooner, so it may well be shorter.")
@@ -28,5 +27,7 @@ def distinct_counts(dataset: Dataset) -> np.ndarray:
 
 def throughputs(models: set[str] | list[str]) -> dict[str, estimate.Throughput]:
     """Each model's training throughput: measured by its newest saved run, else the reference."""
-    runs = estimate.saved_runs(RunStore())
+    from mathdash import runs as run_store  # read at call time, as the pages read it
+
+    runs = estimate.saved_runs(run_store.RunStore())
     return {model: estimate.measured_throughput(model, runs) for model in models}
