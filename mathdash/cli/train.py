@@ -119,6 +119,11 @@ class _ProgressBar:
     def update(self, update: dict[str, Any]) -> None:
         from tqdm import tqdm
 
+        if update.get("phase") == "validate":  # the epoch's batches are done: say so on its bar
+            if self._bar is not None:
+                self._bar.set_postfix_str(f"validating {update['val_batch']}/{update['val_batches']}",
+                                          refresh=True)
+            return
         if update.get("phase") not in ("batch", "epoch"):
             self.close()
             print(update.get("message", ""))
