@@ -48,7 +48,9 @@ class Estimate:
     basis: str
 
 
-def measured_throughput(model: str, runs: Iterable[tuple[str, Mapping[str, Any], Mapping[str, Any]]]) -> Throughput:
+def measured_throughput(
+    model: str, runs: Iterable[tuple[str, Mapping[str, Any], Mapping[str, Any]]]
+) -> Throughput:
     """The training throughput of ``model``: the first of ``runs`` that measured one, else the reference.
 
     Args:
@@ -97,7 +99,9 @@ def fit_seconds(train: int, val: int, epochs: int, throughput: float, on_the_fly
     return epochs * per_epoch + scoring
 
 
-def split_sizes(images: int, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS) -> tuple[int, int, int]:
+def split_sizes(
+    images: int, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
+) -> tuple[int, int, int]:
     """Approximate (train, val, test) sizes of ``images`` split by ``fractions``."""
     train, val = (int(round(images * share)) for share in fractions[:2])
     return train, val, max(0, images - train - val)

@@ -24,8 +24,8 @@ def user_message(text: str, name: str, internal: Sequence[str | Path] = ()) -> s
         text: an error message, a load-report note or a skipped file's path.
         name: what the user calls the source (the uploaded file's name, or the path they typed).
         internal: paths the loader used for it (the stored upload); each is replaced whole,
-            then by its file name and its stem alone (8 characters or more). Extraction folders under ``cache/zips`` and reprs of
-            file objects are replaced too.
+            then by its file name and its stem alone (8 characters or more). Extraction
+            folders under ``cache/zips`` and reprs of file objects are replaced too.
 
     Returns:
         The text a person can read: ``"symbols.zip/alpha/1.png"`` rather than

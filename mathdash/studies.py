@@ -51,13 +51,16 @@ class PlannedRun:
             " +aug" if self.on_the_fly else "")
 
 
-def study_tags(study: str, variant: str, augment: str | None = None, balance: str | None = None) -> tuple[str, ...]:
+def study_tags(
+    study: str, variant: str, augment: str | None = None, balance: str | None = None
+) -> tuple[str, ...]:
     """The ``TrainConfig.tags`` of a study run.
 
     Returns:
         ``("study=...", "variant=...", "augment=<on-the-fly preset or none>", "balance=<target or none>")``.
     """
-    return (f"study={study}", f"variant={variant}", f"augment={augment or 'none'}", f"balance={balance or 'none'}")
+    return (f"study={study}", f"variant={variant}", f"augment={augment or 'none'}",
+            f"balance={balance or 'none'}")
 
 
 def run_study(

@@ -109,20 +109,22 @@ def f1_ui(runs: list[Run]) -> pd.DataFrame:
     matrix = compare.f1_matrix(runs, sort_by_worst=st.toggle("Sort classes by the worst F1",
                                                               key="compare_sort_worst"))
     if view == "the worst" and len(matrix.columns) > 1:
-        count = cols[1].slider("How many classes", 1, len(matrix.columns), min(WORST_SHOWN, len(matrix.columns)),
-                               key="compare_f1_worst")
+        classes = len(matrix.columns)
+        count = cols[1].slider("How many classes", 1, classes, min(WORST_SHOWN, classes), key="compare_f1_worst")
         matrix = compare.worst_classes(matrix, int(count))
     st.plotly_chart(compare.f1_heatmap(matrix), key="compare_f1")
     with st.expander("F1 table"):
         st.dataframe(matrix.round(3), key="compare_f1_table")
-    downloads_ui("compare_f1", matrix.round(4).reset_index(), "f1_per_class", lambda: compare_png.f1_png(matrix))
+    downloads_ui("compare_f1", matrix.round(4).reset_index(), "f1_per_class",
+                 lambda: compare_png.f1_png(matrix))
     return matrix
 
 
 def confusion_ui(runs: list[Run], labels: list[str]) -> None:
     """The confusion matrix (log or mistakes-only colour) and most confused pairs of one chosen run."""
     cols = st.columns(2)
-    index = cols[0].selectbox("Run", range(len(runs)), format_func=labels.__getitem__, key="compare_confusion_run")
+    index = cols[0].selectbox("Run", range(len(runs)), format_func=labels.__getitem__,
+                              key="compare_confusion_run")
     scale = cols[1].radio("Colour", list(CONFUSION_SCALES), format_func=CONFUSION_SCALES.get, horizontal=True,
                           key="compare_confusion_scale")
     run = runs[index]
@@ -196,7 +198,8 @@ def study_estimate_ui(name: str, epochs: int, fraction: float) -> None:
         variants, images=int(counts.sum()), raw_images=int(np.ceil(len(dataset) * fraction)),
         class_counts=counts, epochs=epochs,
         throughputs=throughputs({planned.changes.get("model", "cnn") for planned in variants}))
-    st.caption(f"{len(variants)} runs, at most about {duration_text(guess.seconds)}: {guess.basis}. {DEDUP_NOTE}")
+    st.caption(f"{len(variants)} runs, at most about {duration_text(guess.seconds)}: {guess.basis}. "
+               f"{DEDUP_NOTE}")
 
 
 def _tuned_cnn() -> dict | None:

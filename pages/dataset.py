@@ -33,7 +33,8 @@ def overview_ui(dataset: Dataset) -> None:
     cols[4].metric("Skipped files", len(report.skipped))
     if summary["largest_count"]:
         st.caption(
-            f"Largest class: `{symbols.label(summary['largest_class'])}` ({summary['largest_count']:,} images); "
+            f"Largest class: `{symbols.label(summary['largest_class'])}` "
+            f"({summary['largest_count']:,} images); "
             f"smallest non-empty class: {summary['smallest_count']:,} images; "
             f"{summary['classes_under_50']} {'class' if summary['classes_under_50'] == 1 else 'classes'} "
             "under 50 images."
@@ -47,7 +48,8 @@ def class_chart_ui(dataset: Dataset) -> None:
     table = table.sort_values("images", ascending=False)
     log_scale = st.toggle("Log scale", key="ds_log_scale", value=False)
     figure = px.bar(table, x="class", y="images", log_y=log_scale, height=380)
-    figure.update_layout(xaxis_title=None, xaxis_tickangle=-60, xaxis_type="category", margin=dict(t=10, b=10))
+    figure.update_layout(xaxis_title=None, xaxis_tickangle=-60, xaxis_type="category",
+                         margin=dict(t=10, b=10))
     st.plotly_chart(figure, width="stretch", key="ds_class_chart")
 
 
@@ -80,7 +82,8 @@ def report_ui(dataset: Dataset) -> None:
     for note in notes:
         st.write(f"- {note}")
     if report.skipped:
-        rows = [{"file": source.readable(s.path), "reason": source.readable(s.reason)} for s in report.skipped]
+        rows = [{"file": source.readable(s.path), "reason": source.readable(s.reason)}
+                for s in report.skipped]
         st.dataframe(pd.DataFrame(rows), key="ds_skipped", width="stretch")
     elif not notes:
         st.write("Every file loaded.")

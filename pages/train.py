@@ -127,7 +127,8 @@ def download_ui(run: Run) -> None:
     st.download_button(f"Download the model ({path.stat().st_size / 2**20:.1f} MB, .keras)",
                        data=path.read_bytes, file_name=f"{run.id}.keras", mime="application/octet-stream",
                        key=f"train_download_{run.id}", on_click="ignore", icon=":material/download:",
-                       help="Load it with keras.saving.load_model; labels.json of the run holds the class order.")
+                       help="Load it with keras.saving.load_model; the run's labels.json holds the "
+                            "class order.")
 
 
 def run_metrics_ui(run: Run) -> None:

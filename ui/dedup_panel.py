@@ -111,7 +111,8 @@ def class_bars_ui(report: DuplicateReport) -> None:
     names = [symbols.label(name) for name in table["class"]]
     figure = go.Figure([go.Bar(name="before", x=names, y=table["before"]),
                         go.Bar(name="after (unique)", x=names, y=table["after"])])
-    figure.update_layout(barmode="group", height=360, xaxis_tickangle=-60, xaxis_type="category", margin=dict(t=10, b=10),
+    figure.update_layout(barmode="group", height=360, xaxis_tickangle=-60, xaxis_type="category",
+                         margin=dict(t=10, b=10),
                          legend=dict(orientation="h"))
     st.plotly_chart(figure, width="stretch", key="dedup_class_bars")
 

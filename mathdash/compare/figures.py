@@ -69,7 +69,8 @@ def confusion_heatmap(table: pd.DataFrame, scale: str = "log") -> go.Figure:
     figure = go.Figure(
         go.Heatmap(
             z=shown.to_numpy(), x=names, y=list(table.index), colorscale="Blues", customdata=table.to_numpy(),
-            colorbar=dict(title=colour), hovertemplate="true %{y}<br>predicted %{x}: %{customdata}<extra></extra>",
+            colorbar=dict(title=colour),
+            hovertemplate="true %{y}<br>predicted %{x}: %{customdata}<extra></extra>",
         )
     )
     ticks = dict(type="category", tickmode="array", tickvals=names, ticktext=names,

@@ -16,7 +16,8 @@ from mathdash.runs import Run
 from mathdash.symbols import label as class_label
 
 SUMMARY_COLUMNS = [
-    "id", "model", "study", "variant", "search", "augmented", "augment", "balanced", "accuracy", "augmented_accuracy",
+    "id", "model", "study", "variant", "search", "augmented", "augment", "balanced", "accuracy",
+    "augmented_accuracy",
     "macro_f1", "weighted_f1", "worst_class", "worst_f1", "params", "train_accuracy",
     "val_accuracy", "clean_train_accuracy", "leakage_flag", "state", "epochs_run", "created",
 ]

@@ -118,7 +118,8 @@ def _check_config(config: TrainConfig) -> None:
         raise ConfigError(f"balance must be 'median', 'max', a positive count or None, got {balance!r}")
     if not 0 < config.train_fraction <= 1:
         raise ConfigError(f"train_fraction must lie in (0, 1], got {config.train_fraction!r}")
-    if not isinstance(config.name, str) or len(config.name) > MAX_NAME_LENGTH or not config.name.isprintable():
-        raise ConfigError(f"name must be printable text of at most {MAX_NAME_LENGTH} characters, got {config.name!r}")
+    name = config.name
+    if not isinstance(name, str) or len(name) > MAX_NAME_LENGTH or not name.isprintable():
+        raise ConfigError(f"name must be printable text of at most {MAX_NAME_LENGTH} characters, got {name!r}")
     if not isinstance(config.model_params, dict):
         raise ConfigError(f"model_params must be a dict, got {type(config.model_params).__name__}")

@@ -136,7 +136,8 @@ def _training_data(dataset: Dataset, index: np.ndarray, config: TrainConfig) -> 
 
 
 def remaining_seconds(
-    epoch: int, epochs: int, batch: int, batches: int, batch_s: float, val_pass_s: float, val_done: float = 0.0
+    epoch: int, epochs: int, batch: int, batches: int, batch_s: float, val_pass_s: float,
+    val_done: float = 0.0,
 ) -> float:
     """Seconds left in a fit: training batches still to run plus validation passes still to run.
 
