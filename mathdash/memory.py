@@ -47,13 +47,6 @@ def release_memory() -> None:
     _trim_heap()
 
 
-def collect_garbage() -> None:
-    """Garbage collection and ``malloc_trim`` only, no Keras clear: safe while a model is in use
-    (a search between its trials, where Keras' own clear is held off by ``keras_work``)."""
-    gc.collect()
-    _trim_heap()
-
-
 def _trim_heap() -> None:
     """glibc keeps freed memory in its arenas (one per thread that allocated); ``malloc_trim`` returns it."""
     if not sys.platform.startswith("linux"):

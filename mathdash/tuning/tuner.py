@@ -111,9 +111,6 @@ class _ReportingTuner:
 
     def on_trial_end(self, trial: Any) -> None:
         super().on_trial_end(trial)
-        from mathdash import memory
-
-        memory.collect_garbage()  # the trial's model and arrays, before the next trial builds its own
         self.reporter.done += 1
         self.reporter.report(f"trial {trial.trial_id} {trial.status.lower()} ({self.reporter.done} of "
                              f"{self.reporter.total} trials done)")
