@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui.data import dataset_sidebar
 
-st.set_page_config(page_title="MathDash", page_icon=":material/functions:", layout="wide")
+st.set_page_config(page_title="MathDash", page_icon="🧮", layout="wide")
 
 PAGES = [
     st.Page("pages/dataset.py", title="Dataset", icon=":material/dataset:", default=True),

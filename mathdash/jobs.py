@@ -149,8 +149,19 @@ def _run_job(job: Job, fn: Callable[..., Any], kwargs: dict[str, Any]) -> None:
     except Exception as error:  # a failed job must report, never kill the app's process
         job.error = f"{type(error).__name__}: {error}\n\n{traceback.format_exc()}"
         state = "failed"
+    _release_after(job)
     job.finished = datetime.now()
     job.state = state
+
+
+def _release_after(job: Job) -> None:
+    """Free what the job's models and searches held (its result keeps only metrics and tables)."""
+    from mathdash import memory
+
+    try:
+        memory.release_memory()
+    except Exception as error:  # freeing memory must never turn a finished job into a failed one
+        job.report({"message": f"could not release memory after the job: {error}"})
 
 
 MANAGER = JobManager()

@@ -175,7 +175,7 @@ def plan_chart(report) -> go.Figure:
     ])
     figure.add_hline(y=report.target, line_dash="dot", annotation_text=f"target {report.target}")
     figure.update_layout(barmode="stack", height=380, margin=dict(t=10, b=10), xaxis_tickangle=-60,
-                         legend=dict(orientation="h", y=1.05))
+                         xaxis_type="category", legend=dict(orientation="h", y=1.05))
     return figure
 
 

@@ -6,17 +6,32 @@ restart. The three studies start here too, as jobs in the process-wide ``MANAGER
 
 from __future__ import annotations
 
+from typing import Callable
+
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mathdash import compare, studies, tuning
+from mathdash import compare, estimate, studies, tuning
+from mathdash.compare import png as compare_png
 from mathdash.errors import MathDashError
+from mathdash.evaluate import LEAKAGE_MARGIN
 from mathdash.jobs import MANAGER, JobBusy
 from mathdash.runs import Run, RunStore
+from mathdash.train.config import TrainConfig
 from ui.data import current_dataset, current_source
-from ui.jobs import live_job_panel
+from ui.estimates import DEDUP_NOTE, distinct_counts, throughputs
+from ui.jobs import duration_text, live_job_panel
 
 DEFAULT_SHOWN = 8
+WORST_SHOWN = 20
+CONFUSION_SCALES = {"log": "log scale", "mistakes": "mistakes only", "counts": "counts"}
+LEAKAGE_NOTE = (
+    "The flag compares each run's best validation accuracy with its clean training accuracy: the final "
+    "model scored on up to 2,000 of its training images as they are. The learning curves below show the "
+    "accuracy keras logs while training, with dropout and on-the-fly augmentation on, which often sits "
+    "below validation accuracy without any leak."
+)
 _STUDY_TITLES = {
     "duplicates": "Duplicates: naive split vs deduplicated vs deduplicated + balanced",
     "data_size": "Data size: 25%, 50%, 100%, with and without augmentation",
@@ -58,49 +73,81 @@ def _load(store: RunStore, run_id: str) -> Run | None:
 
 
 def summary_ui(summary: pd.DataFrame) -> None:
-    """One row per run: accuracies, F1 scores, worst class, parameters, the leakage flag."""
+    """One row per run: accuracies, F1 scores, worst class, parameters, the leakage flag; CSV download."""
     shown = summary.drop(columns=["search", "created"]).round(4)
     st.dataframe(shown, key="compare_summary")
+    downloads_ui("compare_summary", shown.reset_index(), "runs_summary")
 
 
 def leakage_ui(summary: pd.DataFrame) -> None:
-    """A warning naming every run whose validation accuracy sits above its training accuracy."""
+    """Which runs score validation clearly above clean training accuracy (what the flag compares)."""
     flagged = summary.index[summary["leakage_flag"]].tolist()
     if flagged:
         names = ", ".join(f"**{name}**" for name in flagged)
-        st.warning("Validation accuracy sits above training accuracy (a sign of leakage, e.g. "
+        st.warning("Validation accuracy sits clearly above clean training accuracy (a sign of leakage, e.g. "
                    f"near-duplicates across the split) in: {names}")
     else:
-        st.success("No run shows validation accuracy above its training accuracy.")
+        st.success("No run's validation accuracy is above its clean training accuracy by more than "
+                   f"{LEAKAGE_MARGIN:.0%}.")
+    st.caption(LEAKAGE_NOTE)
 
 
 def accuracy_ui(summary: pd.DataFrame) -> None:
-    """Accuracy bars grouped with/without augmentation, on the test set and on its augmented copy."""
-    st.plotly_chart(compare.accuracy_bars(compare.accuracy_groups(summary)), key="compare_accuracy")
+    """Accuracy bars grouped with/without on-the-fly augmentation, on the test set and its augmented copy."""
+    groups = compare.accuracy_groups(summary)
+    st.plotly_chart(compare.accuracy_bars(groups), key="compare_accuracy")
+    st.caption("Bars are paired by on-the-fly augmentation (training batches augmented as they are drawn). "
+               "Class balancing, augmented copies of rare classes added to the training data once, is "
+               "named in the run's group (\"+ balanced\"), never counted as on-the-fly augmentation.")
+    downloads_ui("compare_accuracy", groups, "accuracy", lambda: compare_png.accuracy_png(groups))
 
 
 def f1_ui(runs: list[Run]) -> pd.DataFrame:
-    """The runs x classes F1 heatmap, optionally sorted worst class first; returns its matrix."""
-    worst_first = st.toggle("Sort classes by the worst F1", key="compare_sort_worst")
-    matrix = compare.f1_matrix(runs, sort_by_worst=worst_first)
+    """The runs x classes F1 heatmap: every class, or the worst N; returns the matrix shown."""
+    cols = st.columns([2, 3])
+    view = cols[0].radio("Classes", ["every class", "the worst"], horizontal=True, key="compare_f1_view")
+    matrix = compare.f1_matrix(runs, sort_by_worst=st.toggle("Sort classes by the worst F1",
+                                                              key="compare_sort_worst"))
+    if view == "the worst" and len(matrix.columns) > 1:
+        classes = len(matrix.columns)
+        count = cols[1].slider("How many classes", 1, classes, min(WORST_SHOWN, classes), key="compare_f1_worst")
+        matrix = compare.worst_classes(matrix, int(count))
     st.plotly_chart(compare.f1_heatmap(matrix), key="compare_f1")
     with st.expander("F1 table"):
         st.dataframe(matrix.round(3), key="compare_f1_table")
+    downloads_ui("compare_f1", matrix.round(4).reset_index(), "f1_per_class",
+                 lambda: compare_png.f1_png(matrix))
     return matrix
 
 
 def confusion_ui(runs: list[Run], labels: list[str]) -> None:
-    """The confusion matrix and most confused pairs of one chosen run."""
-    index = st.selectbox("Run", range(len(runs)), format_func=labels.__getitem__, key="compare_confusion_run")
+    """The confusion matrix (log or mistakes-only colour) and most confused pairs of one chosen run."""
+    cols = st.columns(2)
+    index = cols[0].selectbox("Run", range(len(runs)), format_func=labels.__getitem__,
+                              key="compare_confusion_run")
+    scale = cols[1].radio("Colour", list(CONFUSION_SCALES), format_func=CONFUSION_SCALES.get, horizontal=True,
+                          key="compare_confusion_scale")
     run = runs[index]
     table = compare.confusion_table(run)
     if table.empty:
         st.caption("This run saved no confusion matrix.")
         return
     left, right = st.columns([3, 1])
-    left.plotly_chart(compare.confusion_heatmap(table), key="compare_confusion")
+    left.plotly_chart(compare.confusion_heatmap(table, scale), key="compare_confusion")
     right.markdown("**Most confused (true → predicted)**")
     right.dataframe(compare.confused_pairs_table(run), key="compare_pairs", hide_index=True)
+    downloads_ui("compare_confusion", table.reset_index(), f"confusion_{run.id}",
+                 lambda: compare_png.confusion_png(table, scale))
+
+
+def downloads_ui(key: str, table: pd.DataFrame, stem: str, png: Callable[[], bytes] | None = None) -> None:
+    """CSV of ``table`` and, when given, a PNG of the chart (drawn only when the button is pressed)."""
+    cols = st.columns([1, 1, 4])
+    cols[0].download_button("CSV", data=table.to_csv(index=False).encode(), file_name=f"{stem}.csv",
+                            mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
+    if png is not None:
+        cols[1].download_button("PNG", data=png, file_name=f"{stem}.png", mime="image/png", key=f"{key}_png",
+                                on_click="ignore", icon=":material/image:")
 
 
 def curves_ui(runs: list[Run]) -> None:
@@ -159,6 +206,7 @@ def studies_ui() -> None:
     for name, title in _STUDY_TITLES.items():
         if st.button(title, key=f"compare_study_{name}", disabled=running is not None):
             _start_study(name, int(epochs), float(fraction))
+        study_estimate_ui(name, int(epochs), float(fraction))
     if running is not None:
         st.caption(f"A {running.kind} job is running; one job runs at a time.")
 
@@ -174,6 +222,21 @@ def _start_study(name: str, epochs: int, fraction: float) -> None:
         st.warning(str(error))
         return
     st.rerun()
+
+
+def study_estimate_ui(name: str, epochs: int, fraction: float) -> None:
+    """How long the study would take on the current dataset, and how that was estimated."""
+    dataset = current_dataset()
+    if dataset is None or len(dataset) == 0:
+        return
+    counts = np.ceil(distinct_counts(dataset) * fraction)
+    variants = studies.study_variants(name, TrainConfig(model="cnn"))
+    guess = estimate.estimate_study(
+        variants, images=int(counts.sum()), raw_images=int(np.ceil(len(dataset) * fraction)),
+        class_counts=counts, epochs=epochs,
+        throughputs=throughputs({planned.changes.get("model", "cnn") for planned in variants}))
+    st.caption(f"{len(variants)} runs, at most about {duration_text(guess.seconds)}: {guess.basis}. "
+               f"{DEDUP_NOTE}")
 
 
 def _tuned_cnn() -> dict | None:
@@ -211,4 +274,4 @@ if runs:
 st.subheader("Studies")
 st.caption("Each study trains several runs on the current dataset and saves them tagged with the study.")
 studies_ui()
-live_job_panel(key="compare_job")
+live_job_panel(key="compare_job", kinds=("study",))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from mathdash import symbols
 from mathdash.dataset import Dataset
+from mathdash.exports import cleaned_dataset, npz_bytes
 from mathdash.gallery import class_grid
+from mathdash.messages import is_extraction_note
 from ui.data import current_dataset, current_source
 from ui.dedup_panel import dedup_panel
 
@@ -31,8 +35,9 @@ def overview_ui(dataset: Dataset) -> None:
         st.caption(f"{summary['writers']:,} writers named: the split keeps each writer's symbols on one side.")
     if summary["largest_count"]:
         st.caption(
-            f"Largest class {symbols.label(summary['largest_class'])}: {summary['largest_count']:,} images; "
-            f"smallest non-empty class: {summary['smallest_count']:,}; "
+            f"Largest class: `{symbols.label(summary['largest_class'])}` "
+            f"({summary['largest_count']:,} images); "
+            f"smallest non-empty class: {summary['smallest_count']:,} images; "
             f"{summary['classes_under_50']} {'class' if summary['classes_under_50'] == 1 else 'classes'} "
             "under 50 images."
         )
@@ -45,7 +50,8 @@ def class_chart_ui(dataset: Dataset) -> None:
     table = table.sort_values("images", ascending=False)
     log_scale = st.toggle("Log scale", key="ds_log_scale", value=False)
     figure = px.bar(table, x="class", y="images", log_y=log_scale, height=380)
-    figure.update_layout(xaxis_title=None, xaxis_tickangle=-60, margin=dict(t=10, b=10))
+    figure.update_layout(xaxis_title=None, xaxis_tickangle=-60, xaxis_type="category",
+                         margin=dict(t=10, b=10))
     st.plotly_chart(figure, width="stretch", key="ds_class_chart")
 
 
@@ -73,13 +79,15 @@ def samples_ui(dataset: Dataset) -> None:
 
 def report_ui(dataset: Dataset) -> None:
     """The load report: notes and every skipped file with its reason."""
-    report = dataset.report
-    for note in report.notes:
+    report, source = dataset.report, current_source()
+    notes = [source.readable(note) for note in report.notes if not is_extraction_note(note)]
+    for note in notes:
         st.write(f"- {note}")
     if report.skipped:
-        st.dataframe(pd.DataFrame([{"file": s.path, "reason": s.reason} for s in report.skipped]),
-                     key="ds_skipped", width="stretch")
-    elif not report.notes:
+        rows = [{"file": source.readable(s.path), "reason": source.readable(s.reason)}
+                for s in report.skipped]
+        st.dataframe(pd.DataFrame(rows), key="ds_skipped", width="stretch")
+    elif not notes:
         st.write("Every file loaded.")
 
 
@@ -97,12 +105,31 @@ def pickle_conversion_ui(dataset: Dataset) -> None:
         st.success(f"Saved {target}; load it with the layout 'MathDash .npz'.")
 
 
+def clean_download_ui(dataset: Dataset) -> None:
+    """The deduplicated set, at the hash and threshold chosen above, as a MathDash ``.npz`` download."""
+    from mathdash.dedup import DEFAULT_METHOD, DEFAULT_THRESHOLD
+    from ui.dedup_panel import _cached_report, content_key
+
+    source = current_source()
+    method = st.session_state.get("dedup_method", DEFAULT_METHOD)
+    threshold = int(st.session_state.get("dedup_threshold", DEFAULT_THRESHOLD))
+    fingerprint, digests = content_key(dataset)
+    report = _cached_report(fingerprint, method, threshold, dataset, digests)  # the panel's, cached
+    stem = source.readable(dataset.name)
+    st.download_button(
+        f"Download the cleaned set ({report.n_kept:,} images, {method} at {threshold} bits, .npz)",
+        data=lambda: npz_bytes(cleaned_dataset(dataset, report, rename=source.readable)),
+        file_name=f"{Path(stem).stem}-clean-{method}-t{threshold}.npz", mime="application/octet-stream",
+        key="ds_clean_download", on_click="ignore", icon=":material/download:",
+        help="Load it again with the layout 'MathDash .npz', or on the command line as an npz source.")
+
+
 def main() -> None:
     st.title("Dataset")
     dataset = current_dataset()
     if dataset is None:
         return
-    st.caption(f"{dataset.name} — {current_source().title}")
+    st.caption(f"{current_source().readable(dataset.name)} — {current_source().title}")
     overview_ui(dataset)
     if len(dataset) == 0:
         st.warning("No image could be loaded from this source; the load report says why.")
@@ -117,6 +144,7 @@ def main() -> None:
         report_ui(dataset)
     pickle_conversion_ui(dataset)
     dedup_panel(dataset)
+    clean_download_ui(dataset)
 
 
 main()

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import importlib
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mathdash import symbols
+from mathdash import estimate, symbols
 from mathdash.dataset import Dataset
 from mathdash.errors import MathDashError
 from mathdash.jobs import MANAGER, JobBusy
 from mathdash.models import BUILDERS
 from mathdash.runs import DEFAULT_ID, Run, RunStore
 from mathdash.train import RunResult, TrainConfig, train_model
+from mathdash.train.config import MAX_NAME_LENGTH
 from ui.data import current_dataset, current_source
-from ui.jobs import curves_ui, live_job_panel
+from ui.estimates import DEDUP_NOTE, distinct_counts, throughputs
+from ui.jobs import curves_ui, duration_text, live_job_panel
 
 DATA_CHOICES = {
     "raw": "Raw (as loaded)",
@@ -65,6 +68,8 @@ def settings_ui(data_name: str) -> tuple[str, TrainConfig]:
     model = cols[1].selectbox("Model", list(BUILDERS), key="train_model")
     epochs = cols[2].slider("Epochs (most)", 1, 50, 12, key="train_epochs")
     augment = cols[3].selectbox("Augmentation (on the fly)", augment_choices(), key="train_augment")
+    name = st.text_input("Run name (optional)", key="train_name", max_chars=MAX_NAME_LENGTH,
+                         placeholder="e.g. cnn with rotation", help="Shown with the run and used in its id.")
     with st.expander("More settings"):
         more = st.columns(5)
         batch_size = more[0].select_slider("Batch size", [32, 64, 128, 256], 128, key="train_batch")
@@ -77,7 +82,7 @@ def settings_ui(data_name: str) -> tuple[str, TrainConfig]:
         data=data_name, model=model, epochs=int(epochs), batch_size=int(batch_size),
         learning_rate=float(rate), patience=int(patience), augment=None if augment == "none" else augment,
         seed=int(seed), split_by_group=not naive, dedup=choice != "raw",
-        balance="median" if choice == "balanced" else None,
+        balance="median" if choice == "balanced" else None, name=name.strip(),
     )
     return choice, config
 
@@ -90,15 +95,40 @@ def start_ui(dataset: Dataset, choice: str, config: TrainConfig) -> None:
     running = MANAGER.running()
     if running is not None:
         st.info(f"A {running.kind} job is running ({running.title}); one job runs at a time.")
+    estimate_ui(dataset, config)
     if st.button("Start training", key="train_start", type="primary", disabled=bool(reason or running)):
         data = DATA_CHOICES[choice].split(" (")[0].lower()
         title = f"{config.model} on {config.data}, {data}, {config.epochs} epochs"
+        title = f"{config.name}: {title}" if config.name else title
         try:
             MANAGER.submit("train", train_model, title=title, dataset=dataset, config=config)
         except JobBusy as error:
             st.warning(str(error))
             return
         st.rerun()
+
+
+def estimate_ui(dataset: Dataset, config: TrainConfig) -> None:
+    """How long this training would take at most, and how that was estimated."""
+    if len(dataset) == 0:
+        return
+    counts = distinct_counts(dataset) if config.dedup else np.array(list(dataset.class_counts().values()))
+    images = estimate.balanced_size(counts) if config.balance else int(counts.sum())
+    guess = estimate.estimate_training(images, config.epochs, throughputs([config.model])[config.model],
+                                       on_the_fly=config.augment is not None)
+    st.caption(f"At most about {duration_text(guess.seconds)}: {guess.basis}. {DEDUP_NOTE}")
+
+
+def download_ui(run: Run) -> None:
+    """The run's trained model as a ``.keras`` file (read from disk when the button is pressed)."""
+    path = run.path / "model.keras"
+    if not path.is_file():
+        return
+    st.download_button(f"Download the model ({path.stat().st_size / 2**20:.1f} MB, .keras)",
+                       data=path.read_bytes, file_name=f"{run.id}.keras", mime="application/octet-stream",
+                       key=f"train_download_{run.id}", on_click="ignore", icon=":material/download:",
+                       help="Load it with keras.saving.load_model; the run's labels.json holds the "
+                            "class order.")
 
 
 def run_metrics_ui(run: Run) -> None:
@@ -158,6 +188,7 @@ def runs_ui(store: RunStore, latest: str | None) -> None:
         st.success(f"{run_id} is the active model (the Draw page predicts with it).")
     elif st.button("Make active", key="train_activate"):
         _activate(store, run_id)
+    download_ui(run)
     run_metrics_ui(run)
 
 
@@ -214,6 +245,6 @@ if dataset is not None:
     st.caption(f"{source.title}: {len(dataset):,} images, {dataset.num_classes} classes.")
     start_ui(dataset, *settings_ui(source.path or source.kind))
 st.subheader("Job")
-live_job_panel("train")
+live_job_panel("train", kinds=("train",))
 st.subheader("Runs")
 runs_ui(RunStore(), _latest_run_id())

@@ -12,12 +12,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from mathdash import tuning
+from mathdash import estimate, tuning
 from mathdash.compare.figures import trial_scores
 from mathdash.errors import MathDashError
 from mathdash.jobs import MANAGER, JobBusy
+from mathdash.tuning.tuner import total_trials
 from ui.data import current_dataset, current_source
-from ui.jobs import live_job_panel
+from ui.estimates import DEDUP_NOTE, distinct_counts, throughputs
+from ui.jobs import duration_text, live_job_panel
 
 LIVE_REFRESH_S = 2.0
 FILTER_CHOICES = (8, 16, 32, 64, 128)
@@ -97,8 +99,21 @@ def start_ui(config: tuning.TuneConfig | None, search_root: Path, searches: list
     if running is not None:
         st.info(f"A {running.kind} job is running ({running.title}); one job runs at a time.")
     blocked = config is None or conflict is not None or running is not None
+    if config is not None:
+        estimate_ui(config)
     if st.button("Start search", key="tune_start", type="primary", disabled=blocked):
         _start(config, search_root)
+
+
+def estimate_ui(config: tuning.TuneConfig) -> None:
+    """How long the search would take at most on the current dataset, and how that was estimated."""
+    dataset = current_dataset()
+    if dataset is None or len(dataset) == 0:
+        return
+    guess = estimate.estimate_search(int(distinct_counts(dataset).sum()), total_trials(config),
+                                     config.epochs, config.executions, throughputs(["cnn"])["cnn"],
+                                     retrain=config.save_best)
+    st.caption(f"At most about {duration_text(guess.seconds)}: {guess.basis}. {DEDUP_NOTE}")
 
 
 def _start(config: tuning.TuneConfig, search_root: Path) -> None:
@@ -116,13 +131,25 @@ def _start(config: tuning.TuneConfig, search_root: Path) -> None:
     st.rerun()
 
 
-def searches_ui(searches: list[dict]) -> str | None:
+def searches_table_ui(search_root: Path, live: bool) -> None:
+    """The searches with their trial counts and best scores, re-read while a search runs."""
+
+    @st.fragment(run_every=LIVE_REFRESH_S if live else None)
+    def table() -> None:
+        searches = tuning.list_searches(search_root)
+        if searches:
+            st.dataframe(pd.DataFrame(searches).drop(columns=["path", "changed"]), key="tune_searches",
+                         hide_index=True)
+
+    table()
+
+
+def searches_ui(searches: list[dict], search_root: Path, live: bool) -> str | None:
     """The existing searches (``list_searches``) and the one to show (the started one, else the newest)."""
     if not searches:
         st.info("No search yet: start one above.")
         return None
-    table = pd.DataFrame(searches).drop(columns=["path", "changed"])
-    st.dataframe(table, key="tune_searches", hide_index=True)
+    searches_table_ui(search_root, live)
     names = [entry["name"] for entry in searches]
     if st.session_state.get("tune_started") in names:
         st.session_state["tune_show"] = st.session_state.pop("tune_started")
@@ -169,8 +196,8 @@ st.caption("keras-tuner searches the CNN's conv blocks, filters, kernel size, ba
 search_root = tuning.SEARCH_ROOT
 searches = tuning.list_searches(search_root)  # starting a search re-runs the page, which lists it
 start_ui(settings_ui(), search_root, searches)
-job = live_job_panel(key="tune_job")
-shown = searches_ui(searches)
+job = live_job_panel(key="tune_job", kinds=("tune",))
+searching = job is not None and job.running and job.kind == "tune"
+shown = searches_ui(searches, search_root, live=searching)
 if shown is not None:
-    searching = job is not None and job.running and job.kind == "tune"
     trials_ui(search_root / shown, live=searching)

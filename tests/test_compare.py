@@ -13,7 +13,7 @@ from mathdash.runs import Run
 CLASSES = ["geq", "alpha", "1"]
 
 
-def _run(run_id, accuracy_target, tags=(), augment=None, history=None, seed=0, **extra_metrics):
+def _run(run_id, accuracy_target, tags=(), augment=None, history=None, seed=0, balance=None, **extra_metrics):
     """A run whose metrics come from ``scores_from_labels`` on made-up predictions of 60 images."""
     rng = np.random.default_rng(seed)
     y_true = np.repeat(np.arange(3), 20)
@@ -24,17 +24,17 @@ def _run(run_id, accuracy_target, tags=(), augment=None, history=None, seed=0, *
     if history is None:
         history = pd.DataFrame({"accuracy": [0.5, 0.8], "val_accuracy": [0.4, 0.7], "loss": [1.0, 0.5],
                                 "val_loss": [1.1, 0.6]}, index=pd.Index([1, 2], name="epoch"))
-    config = {"model": "cnn", "tags": list(tags), "augment": augment}
+    config = {"model": "cnn", "tags": list(tags), "augment": augment, "balance": balance}
     return Run(run_id, Path("."), config, metrics, history, list(CLASSES), created="2026-01-01T00:00:00")
 
 
 @pytest.fixture
 def runs():
     return [
-        _run("r-plain", 0.6, tags=["study=data_size", "variant=25%", "augmented=false"], seed=1,
+        _run("r-plain", 0.6, tags=["study=data_size", "variant=25%", "augment=none"], seed=1,
              params=1000, augmented_accuracy=0.4, leakage_flag=False),
-        _run("r-aug", 0.9, tags=["study=data_size", "variant=25%", "augmented=true"], seed=2,
-             params=1000, augmented_accuracy=0.85, leakage_flag=True),
+        _run("r-aug", 0.9, tags=["study=data_size", "variant=25%", "augment=train-time"], augment="train-time",
+             seed=2, params=1000, augmented_accuracy=0.85, leakage_flag=True),
         _run("r-mobile", 0.75, augment="train-time", seed=3, params=50_000, augmented_accuracy=None),
     ]
 
@@ -46,12 +46,51 @@ def test_run_tags_read_key_value_strings_and_dicts():
     assert compare.run_tags({}) == {}
 
 
-def test_is_augmented_prefers_the_tag_then_the_config():
-    assert compare.is_augmented({"tags": ["augmented=false"], "augment": "default"}) is False
-    assert compare.is_augmented({"tags": ["augmented=true"]}) is True
-    assert compare.is_augmented({"augment": "train-time"}) is True
-    assert compare.is_augmented({"augment": None, "balance": "median"}) is True
-    assert compare.is_augmented({"augment": None, "balance": None}) is False
+def test_on_the_fly_augmentation_and_balancing_are_read_apart_from_the_config():
+    balanced_only = {"augment": None, "balance": "median", "tags": ["augmented=true"]}
+    assert compare.is_augmented(balanced_only) is False  # the legacy tag counted balancing as "+aug"
+    assert compare.is_balanced(balanced_only) is True
+    assert compare.on_the_fly_augmentation({"augment": "train-time", "balance": None}) == "train-time"
+    assert compare.on_the_fly_augmentation({"augment": {"rotation": {}}}) == "custom"
+    assert compare.on_the_fly_augmentation({"augment": "none"}) == ""
+    assert compare.is_balanced({"augment": "default", "balance": None}) is False
+    assert compare.on_the_fly_augmentation({"tags": ["augment=default"]}) == "default"  # no config key
+    assert compare.on_the_fly_augmentation({"tags": ["augmented=true"]}) == "custom"  # older runs
+
+
+def test_a_balanced_run_is_labelled_and_grouped_without_on_the_fly_augmentation():
+    run = _run("r-bal", 0.8, tags=["study=duplicates", "variant=deduplicated"], balance="median")
+    plain = _run("r-dedup", 0.7, tags=["study=duplicates", "variant=deduplicated + balanced"], balance="median")
+    assert compare.run_labels([run, plain]) == ["duplicates: deduplicated +balanced",
+                                                "duplicates: deduplicated + balanced"]
+    groups = compare.accuracy_groups(compare.summary_table([run, plain]))
+    assert set(groups["augmentation"]) == {compare.WITHOUT_AUGMENTATION}
+    assert groups["group"].tolist() == ["deduplicated + balanced"] * 2
+
+
+def test_views_for_82_classes_worst_n_confusion_scales_and_a_zoomed_axis(runs):
+    matrix = compare.f1_matrix(runs)
+    worst = compare.worst_classes(matrix, 2)
+    assert list(worst.columns) == list(matrix.min(axis=0).sort_values(kind="stable").index[:2])
+    table = compare.confusion_table(runs[0])
+    log = compare.confusion_view(table, "log")
+    assert log.iloc[0, 0] == pytest.approx(np.log10(1 + table.iloc[0, 0]))
+    mistakes = compare.confusion_view(table, "mistakes")
+    assert np.isnan(np.diag(mistakes)).all() and mistakes.iloc[0, 1] == table.iloc[0, 1]
+    with pytest.raises(ValueError):
+        compare.confusion_view(table, "sqrt")
+    assert compare.zoomed_range([0.97, 0.99]) == (0.9, 1.0)
+    assert compare.zoomed_range([0.62, 0.9]) == pytest.approx((0.55, 1.0))
+    assert compare.zoomed_range([]) == (0.0, 1.0)
+
+
+def test_png_downloads_are_png_files(runs):
+    from mathdash.compare import png
+
+    summary = compare.summary_table(runs)
+    for data in (png.accuracy_png(compare.accuracy_groups(summary)), png.f1_png(compare.f1_matrix(runs)),
+                 png.confusion_png(compare.confusion_table(runs[0]), "mistakes")):
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
 
 
 def test_run_labels_are_unique_and_name_the_variant(runs):
@@ -68,6 +107,8 @@ def test_summary_table_has_one_row_per_run_with_its_metrics(runs):
     assert summary["accuracy"].tolist() == pytest.approx([run.metrics["accuracy"] for run in runs])
     assert summary["worst_f1"].tolist() == pytest.approx([run.metrics["worst_f1"] for run in runs])
     assert summary["augmented"].tolist() == [False, True, True]
+    assert summary["augment"].tolist() == ["", "train-time", "train-time"]
+    assert summary["balanced"].tolist() == [False, False, False]
     assert summary["params"].tolist() == [1000, 1000, 50_000]
     assert summary["leakage_flag"].tolist() == [False, True, False]
     assert np.isnan(summary.loc["cnn +aug", "augmented_accuracy"])

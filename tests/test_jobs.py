@@ -89,3 +89,30 @@ def test_package_style_progress_is_stored_as_a_dict():
     manager.wait(WAIT_S)
     stored = {k: job.progress[k] for k in ("done", "total", "message")}
     assert stored == {"done": 3, "total": 12, "message": "hashing"}
+
+
+def test_a_finished_job_releases_memory_before_it_reads_as_done(monkeypatch):
+    import mathdash.memory
+
+    manager, seen = JobManager(), []
+    monkeypatch.setattr(mathdash.memory, "release_memory", lambda: seen.append(manager.running()))
+    manager.submit("train", lambda progress, stop_event: 1)
+    job = manager.wait(WAIT_S)
+    assert job.state == "done" and len(seen) == 1
+    assert seen[0] is job  # still running while memory was released: pages see 'done' after it
+
+
+def test_release_memory_clears_keras_only_through_the_guard():
+    import keras
+
+    from mathdash.keras_state import keras_work
+    from mathdash.memory import peak_rss_bytes, release_memory, rss_bytes
+
+    assert 0 < rss_bytes() <= peak_rss_bytes()
+    with keras_work():
+        first = keras.layers.Dense(2).name
+        release_memory()  # skipped: a model is being worked on, so Keras' name counter runs on
+        assert keras.layers.Dense(2).name != first
+    assert getattr(keras.backend.clear_session, "_mathdash_guard", False)
+    release_memory()  # nothing open: cleared, the counter starts again
+    assert keras.layers.Dense(2).name == "dense"

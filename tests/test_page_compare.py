@@ -20,11 +20,13 @@ REPO = Path(__file__).resolve().parent.parent
 PAGE = str(REPO / "pages" / "compare.py")
 TIMEOUT = 60
 CLASSES = ["geq", "alpha", "1"]
-# run id -> (tags, accuracy target, leaky history)
+# run id -> (tags, accuracy target, leaky history, on-the-fly augmentation, balancing)
 RUNS = {
-    "20260101-000001-cnn-aaaaaa": (["study=data_size", "variant=25%", "augmented=false"], 0.6, False),
-    "20260101-000002-cnn-bbbbbb": (["study=data_size", "variant=25%", "augmented=true"], 0.9, False),
-    "20260101-000003-cnn-cccccc": ([], 0.75, True),
+    "20260101-000001-cnn-aaaaaa": (["study=data_size", "variant=25%", "augment=none", "balance=none"], 0.6,
+                                   False, None, None),
+    "20260101-000002-cnn-bbbbbb": (["study=data_size", "variant=25%", "augment=train-time", "balance=none"],
+                                   0.9, False, "train-time", None),
+    "20260101-000003-cnn-cccccc": ([], 0.75, True, None, "median"),  # balanced, nothing on the fly
 }
 
 
@@ -42,12 +44,12 @@ def saved_store(tmp_path_factory):
 
     store = mathdash.runs.RunStore(tmp_path_factory.mktemp("runs"), default_dir=None)
     model = keras.Sequential([keras.Input((45, 45, 1)), keras.layers.Flatten(), keras.layers.Dense(3)])
-    for seed, (run_id, (tags, target, leaky)) in enumerate(RUNS.items()):
+    for seed, (run_id, (tags, target, leaky, augment, balance)) in enumerate(RUNS.items()):
         metrics = {**_metrics(target, seed), "params": 6_000 * (seed + 1), "augmented_accuracy": target - 0.1}
         train, val = ([0.5, 0.6, 0.6], [0.7, 0.8, 0.9]) if leaky else ([0.5, 0.8, 0.9], [0.4, 0.7, 0.8])
         history = {"loss": [1.0, 0.6, 0.4], "accuracy": train, "val_loss": [1.1, 0.7, 0.5],
                    "val_accuracy": val}
-        config = {"model": "cnn", "tags": tags, "augment": None}
+        config = {"model": "cnn", "tags": tags, "augment": augment, "balance": balance}
         store.save(model, config, metrics, history, CLASSES, run_id=run_id)
     return store
 
@@ -87,8 +89,49 @@ def test_a_study_filter_preselects_its_runs_and_the_bars_pair_them(store):
     assert len(at.multiselect(key="compare_runs_data_size").value) == 2
     assert len(at.dataframe[0].value) == 2
     bars = chart(at, "compare_accuracy")["data"]
-    assert {trace["name"] for trace in bars} == {"with augmentation", "without augmentation"}
+    assert {trace["name"] for trace in bars} == {"with on-the-fly augmentation", "without on-the-fly augmentation"}
     assert sum(len(values(trace["y"])) for trace in bars) == 4  # 2 runs x (test, augmented test)
+    assert all(trace["texttemplate"] == "%{y:.1%}" for trace in bars)  # every bar carries its value
+    accuracies = [v for trace in bars for v in values(trace["y"])]
+    low, high = chart(at, "compare_accuracy")["layout"]["yaxis"]["range"]
+    assert 0 < low < min(accuracies) and high == 1  # zoomed to the bars, not [0, 1]
+
+
+@pytest.mark.slow
+def test_balancing_is_named_apart_from_on_the_fly_augmentation(store):
+    at = _page()
+    labels = list(at.dataframe[0].value.index)
+    assert sorted(labels) == ["cnn +balanced", "data_size: 25%", "data_size: 25% +aug"]
+    bars = chart(at, "compare_accuracy")["data"]
+    without = next(t for t in bars if t["name"] == "without on-the-fly augmentation")
+    assert "cnn + balanced" in values(without["x"])  # balanced only: a bar without on-the-fly augmentation
+    summary = at.dataframe[0].value
+    assert summary.loc["cnn +balanced", "balanced"] and not summary.loc["cnn +balanced", "augmented"]
+    assert summary.loc["data_size: 25% +aug", "augment"] == "train-time"
+
+
+@pytest.mark.slow
+def test_the_leakage_note_says_what_it_compares(store):
+    at = _page()
+    assert "clean training accuracy" in at.warning[0].value
+    assert any("clean training accuracy" in c.value and "learning curves" in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+def test_worst_classes_view_and_downloads(store):
+    at = _page()
+    at.radio(key="compare_f1_view").set_value("the worst").run()
+    at.slider(key="compare_f1_worst").set_value(2).run()
+    assert not at.exception
+    table = at.dataframe[1].value
+    assert len(table.columns) == 2
+    full = compare_f1_matrix(store)
+    assert list(table.columns) == list(full.min(axis=0).sort_values(kind="stable").index[:2])
+    heatmap = chart(at, "compare_f1")
+    assert values(heatmap["layout"]["xaxis"]["tickvals"]) == list(table.columns)  # every class labelled
+    assert heatmap["layout"]["xaxis"]["type"] == "category"
+    buttons = {b.proto.label for b in at.get("download_button")}
+    assert {"CSV", "PNG"} <= buttons
 
 
 @pytest.mark.slow
@@ -107,8 +150,13 @@ def test_the_confusion_matrix_is_the_chosen_runs(store):
     labels = list(at.dataframe[0].value.index)
     index = labels.index("data_size: 25%")
     at.selectbox(key="compare_confusion_run").set_value(index).run()
-    matrix = values(chart(at, "compare_confusion")["data"][0]["z"])
-    assert matrix == store.load("20260101-000001-cnn-aaaaaa").metrics["confusion"]
+    confusion = store.load("20260101-000001-cnn-aaaaaa").metrics["confusion"]
+    heatmap = chart(at, "compare_confusion")["data"][0]  # log colour by default, counts on hover
+    assert values(heatmap["customdata"]) == confusion
+    np.testing.assert_allclose(values(heatmap["z"]), np.log10(1 + np.array(confusion)))
+    at.radio(key="compare_confusion_scale").set_value("mistakes").run()
+    z = values(chart(at, "compare_confusion")["data"][0]["z"])
+    assert all(z[i][i] is None or np.isnan(z[i][i]) for i in range(3)) and z[0][1] == confusion[0][1]
     pairs = at.dataframe[-1].value
     assert pairs["count"].tolist() == sorted(pairs["count"], reverse=True) and len(pairs) > 0
 
@@ -141,6 +189,12 @@ def test_an_empty_store_says_so_and_still_offers_the_studies(tmp_path, monkeypat
     assert not at.exception
     assert any("No saved run yet" in info.value for info in at.info)
     assert at.button(key="compare_study_duplicates") is not None and not at.get("plotly_chart")
+
+
+def compare_f1_matrix(store):
+    from mathdash.compare import f1_matrix
+
+    return f1_matrix([store.load(run_id) for run_id in sorted(RUNS, reverse=True)])
 
 
 def test_rendering_the_page_imports_no_tensorflow():

@@ -89,3 +89,80 @@ def test_sidebar_asks_for_trust_before_unpickling(tmp_path):
     assert len(at.button) == 0  # no Load button until the user says they trust the file
     at.checkbox(key="data_trust_pickle").check().run()
     assert at.button(key="data_load").value is False
+
+
+def _stored_upload(tmp_path, payload: bytes):
+    """An upload as the sidebar stores it: under a content hash, with the user's name beside it."""
+    from ui.data import DataSource
+
+    stored = tmp_path / "uploads" / "3fa2b1c4d5e6f708.zip"
+    stored.parent.mkdir()
+    stored.write_bytes(payload)
+    return DataSource("zip", str(stored), name="my symbols.zip")
+
+
+def test_a_failed_upload_names_the_users_file_and_the_sidebar_does_not_say_loaded(app, tmp_path):
+    app.session_state["data_choice"] = "upload"
+    app.session_state["data_source"] = _stored_upload(tmp_path, b"this is no zip")
+    at = app.run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "my symbols.zip" in errors[0]
+    assert "3fa2b1c4d5e6f708" not in errors[0] and "uploads" not in errors[0]
+    captions = [c.value for c in at.sidebar.caption]
+    assert not any(c.startswith("Loaded:") for c in captions)
+    assert any(c.startswith("Not loaded: my symbols.zip") for c in captions)
+
+
+def test_an_uploaded_zips_skipped_files_are_named_inside_the_users_zip(app, tmp_path):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(3):
+            png = io.BytesIO()
+            Image.fromarray(np.full((45, 45), 40 * i, np.uint8)).save(png, format="PNG")
+            archive.writestr(f"alpha/{i}.png", png.getvalue())
+        archive.writestr("alpha/broken.jpg", b"")
+    app.session_state["data_choice"] = "upload"
+    app.session_state["data_source"] = _stored_upload(tmp_path, buffer.getvalue())
+    at = app.run()
+    assert not at.exception
+    assert _metrics(at)["Images"] == "3"
+    assert list(at.dataframe[0].value["file"]) == ["my symbols.zip/alpha/broken.jpg"]
+    shown = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "cache/zips" not in shown and "3fa2b1c4d5e6f708" not in shown
+    assert any(c.value == "Loaded: my symbols.zip (zip)" for c in at.sidebar.caption)
+    largest = next(c.value for c in at.caption if c.value.startswith("Largest class"))
+    assert largest.startswith("Largest class: `α (alpha)` (3 images); smallest non-empty class: 3 images")
+
+
+def test_class_axes_are_categorical_and_the_cleaned_set_downloads(app, tmp_path):
+    """Digit class names must not become a numeric axis; the cleaned .npz holds the kept images."""
+    import json
+
+    from mathdash.loaders import load_npz, save_npz
+    from tests.apps.dedup_app import tiny_dataset as dedup_tiny
+    from ui.data import DataSource
+
+    path = save_npz(dedup_tiny(), tmp_path / "tiny.npz")
+    app.session_state["data_choice"] = "path"
+    app.session_state["data_source"] = DataSource("npz", str(path))
+    at = app.run()
+    assert not at.exception
+    class_charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(("ds_class_chart", "dedup_class_bars"))]
+    assert len(class_charts) == 2
+    assert all(json.loads(c.proto.spec)["layout"]["xaxis"]["type"] == "category" for c in class_charts)
+    button = next(b for b in at.get("download_button") if b.proto.label.startswith("Download the cleaned set"))
+    assert "(25 images, phash at 0 bits, .npz)" in button.proto.label
+    from mathdash.exports import cleaned_dataset, npz_bytes
+    from mathdash.dedup import find_duplicate_groups
+
+    dataset = load_npz(path)
+    clean = cleaned_dataset(dataset, find_duplicate_groups(dataset))
+    saved = tmp_path / "clean.npz"
+    saved.write_bytes(npz_bytes(clean))
+    again = load_npz(saved)
+    assert len(again) == 25 and again.name == f"{dataset.name}-clean"
+    assert (again.images == clean.images).all()

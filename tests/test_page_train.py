@@ -81,10 +81,11 @@ def test_a_job_started_on_the_page_trains_and_its_run_appears(runs_dir, data_sou
     at = _page(data_source)
     at.radio(key="train_data").set_value("raw")
     at.slider(key="train_epochs").set_value(1)
+    at.text_input(key="train_name").input("my first run")
     at.button(key="train_start").click().run()
     assert not at.exception
     job = MANAGER.current()
-    assert job.kind == "train"
+    assert job.kind == "train" and job.title.startswith("my first run: ")
     at.run()  # a second visitor / a reload sees the same job and cannot start another
     assert at.button(key="train_start").disabled or not job.running
     MANAGER.wait(TIMEOUT)
@@ -92,7 +93,46 @@ def test_a_job_started_on_the_page_trains_and_its_run_appears(runs_dir, data_sou
     at.run()
     assert not at.exception
     assert job.result.run_id in _run_ids(at)
+    assert "-my-first-run-" in job.result.run_id  # the name is in the id
     assert at.selectbox(key="train_run_pick").value == job.result.run_id
+    assert RunStore().load(job.result.run_id).config["name"] == "my first run"
+    download = next(b for b in at.get("download_button") if b.proto.label.startswith("Download the model"))
+    assert ".keras" in download.proto.label
+
+
+def test_the_estimate_before_training_says_how_it_was_made(runs_dir, data_source):
+    MANAGER.wait(TIMEOUT)
+    at = _page(data_source)
+    at.radio(key="train_data").set_value("raw").run()
+    at.slider(key="train_epochs").set_value(4).run()
+    caption = next(c.value for c in at.caption if c.value.startswith("At most about"))
+    # 60 raw images: 36 train, 12 validation; no saved baseline run measured a rate: the reference
+    assert "4 epochs of 36 training and 12 validation images at 924 training images/s" in caption
+    assert "reference figure" in caption
+
+
+def test_a_train_job_is_not_drawn_on_the_tune_page(runs_dir, data_source, tmp_path, monkeypatch):
+    import mathdash.tuning
+
+    monkeypatch.setattr(mathdash.tuning, "SEARCH_ROOT", tmp_path / "searches")
+
+    def fake_training(progress, stop_event):
+        for epoch in (1, 2):
+            progress({"phase": "epoch", "epoch": epoch, "epochs": 2, "batch": 3, "batches": 3, "loss": 1.0,
+                      "accuracy": 0.5, "val_loss": 1.0, "val_accuracy": 0.5, "eta_s": 1.0})
+
+    MANAGER.wait(TIMEOUT)
+    MANAGER.submit("train", fake_training, title="baseline on shapes")
+    MANAGER.wait(TIMEOUT)
+    tune = AppTest.from_file(str(Path(PAGE).with_name("tune.py")), default_timeout=TIMEOUT)
+    tune.session_state["data_source"] = data_source
+    tune.run()
+    assert not tune.exception
+    assert not [c for c in tune.get("plotly_chart") if "tune_job_curves" in c.proto.id]
+    assert any("train job (baseline on shapes, done); its progress is on the Train page" in c.value
+               for c in tune.caption)
+    train = _page(data_source)
+    assert [c for c in train.get("plotly_chart") if "train_curves" in c.proto.id]  # drawn where it belongs
 
 
 def test_a_run_is_deleted_from_the_page_only_after_confirmation(runs_dir, data_source):

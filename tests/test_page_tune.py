@@ -153,3 +153,28 @@ def test_an_empty_choice_or_a_changed_space_for_an_existing_name_blocks_the_star
     at.multiselect(key="tune_space_dense").set_value([]).run()
     assert any("dense_units needs at least one value" in error.value for error in at.error)
     assert at.button(key="tune_start").disabled
+
+
+class _FakeModel:
+    def save(self, path):
+        Path(path).write_text("not a real model")
+
+
+def test_the_estimate_before_a_search_uses_a_saved_runs_measured_throughput(search_root, tmp_path,
+                                                                             monkeypatch):
+    from mathdash.evaluate import evaluate_predictions
+    from mathdash.runs import RunStore
+
+    monkeypatch.setenv("MATHDASH_RUNS_DIR", str(tmp_path / "runs"))
+    metrics = {**evaluate_predictions(np.array([0, 1, 2]), np.eye(3), ["a", "b", "c"]), "images_per_second": 100}
+    run_id = RunStore(default_dir=None).save(_FakeModel(), {"model": "cnn"}, metrics, {"loss": [1.0]},
+                                             ["a", "b", "c"], run_id="20260101-000000-cnn-abcdef")
+    data = save_npz(tiny_dataset(per_class=10), tmp_path / "tiny.npz")  # 30 distinct images
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["data_source"] = DataSource("npz", str(data))
+    at.run()
+    at.number_input(key="tune_max_trials").set_value(3)
+    at.number_input(key="tune_epochs").set_value(2).run()
+    caption = next(c.value for c in at.caption if c.value.startswith("At most about"))
+    assert "3 trials x 2 epochs x 1 execution(s) + retraining the best on 18 training images" in caption
+    assert f"100 images/s for the default cnn (measured by run {run_id})" in caption

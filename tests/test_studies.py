@@ -29,9 +29,11 @@ def test_limit_per_class_caps_large_classes_only():
         studies.limit_per_class(dataset, 0)
 
 
-def test_study_tags_name_the_study_variant_and_augmentation():
-    tags = studies.study_tags("data_size", "25%", True)
-    assert tags == ("study=data_size", "variant=25%", "augmented=true")
+def test_study_tags_name_on_the_fly_augmentation_and_balancing_apart():
+    assert studies.study_tags("data_size", "25%", "train-time") == (
+        "study=data_size", "variant=25%", "augment=train-time", "balance=none")
+    assert studies.study_tags("duplicates", "deduplicated + balanced", None, "median") == (
+        "study=duplicates", "variant=deduplicated + balanced", "augment=none", "balance=median")
 
 
 def test_duplicates_study_plans_naive_deduplicated_and_balanced_runs():
@@ -40,12 +42,21 @@ def test_duplicates_study_plans_naive_deduplicated_and_balanced_runs():
     base = tiny_dataset()
     dataset = base.subset(np.r_[0:len(base), 0:5])
     plan = studies.plan_study("duplicates", dataset, TrainConfig(model="cnn"))
-    assert [(p.variant, p.augmented) for p in plan] == [
-        ("naive split", False), ("deduplicated", False), ("deduplicated + balanced", True)]
+    assert [(p.variant, p.on_the_fly, p.balanced) for p in plan] == [
+        ("naive split", False, False), ("deduplicated", False, False), ("deduplicated + balanced", False, True)]
+    assert all("augment" not in p.changes for p in plan)  # nothing on the fly: true "without" runs
     naive, dedup, balanced = plan
     assert naive.dataset is dataset and naive.changes == {"dedup": False, "split_by_group": False}
     assert "group" in dedup.dataset.extras and len(dedup.dataset) < len(dataset)  # near-duplicates gone
     assert balanced.changes["balance"] == "median"
+
+
+def test_study_variants_match_the_plan_without_touching_data():
+    for name in studies.STUDIES:
+        light = studies.study_variants(name, TrainConfig(model="cnn"))
+        full = studies.plan_study(name, tiny_dataset(), TrainConfig(model="cnn"))
+        assert [(p.variant, p.changes) for p in light] == [(p.variant, p.changes) for p in full]
+        assert all(p.dataset is None for p in light) and all(p.dataset is not None for p in full)
 
 
 def test_data_size_study_plans_three_sizes_with_and_without_augmentation():
@@ -59,7 +70,8 @@ def test_data_size_study_plans_three_sizes_with_and_without_augmentation():
 def test_architectures_study_keeps_the_tuned_cnn_arguments():
     base = TrainConfig(model="cnn", model_params={"blocks": 2, "filters": 8})
     plan = studies.plan_study("architectures", tiny_dataset(), base)
-    models = [(p.changes["model"], p.augmented) for p in plan]
+    models = [(p.changes["model"], p.on_the_fly) for p in plan]
+    assert not any(p.balanced for p in plan)
     assert models == [(m, a) for m in studies.ARCHITECTURES for a in (False, True)]
     assert plan[0].changes["model_params"] == {"blocks": 2, "filters": 8}
     assert plan[2].changes["model_params"] == {}
@@ -85,8 +97,10 @@ def test_duplicates_study_from_the_command_line_saves_tagged_runs(tmp_path, caps
     store = RunStore(tmp_path / "runs", default_dir=None)
     runs = [store.load(summary.id) for summary in store.list_runs()]
     tags = sorted(tuple(run.config["tags"]) for run in runs)
-    variants = [("naive split", False), ("deduplicated", False), ("deduplicated + balanced", True)]
-    assert tags == sorted(studies.study_tags("duplicates", name, augmented) for name, augmented in variants)
+    variants = [("naive split", None), ("deduplicated", None), ("deduplicated + balanced", "median")]
+    assert tags == sorted(studies.study_tags("duplicates", name, None, balance) for name, balance in variants)
+    for run in runs:
+        assert run.config["augment"] is None  # no run of this study augments on the fly
     for run in runs:
         assert 0 <= run.metrics["accuracy"] <= 1 and run.metrics["test_size"] > 0
         assert set(run.metrics["per_class"]) == {"-", "1", "0"}
@@ -96,3 +110,17 @@ def test_duplicates_study_from_the_command_line_saves_tagged_runs(tmp_path, caps
     assert naive.metrics["data_images"] == 90  # nothing removed
     printed = capsys.readouterr().out
     assert "deduplicated + balanced" in printed and "naive split" in printed
+
+
+def test_a_sample_of_a_set_with_known_copies_can_still_be_prepared():
+    """The built-in set records copies by row index; a sample must not leave those indices stale."""
+    from mathdash.train import prepare_data
+
+    dataset = tiny_dataset(per_class=10)
+    duplicate_of = np.full(len(dataset), -1)
+    duplicate_of[1:10] = len(dataset) - 1  # class 0's images are known copies of the last image
+    dataset.extras["duplicate_of"] = duplicate_of
+    sample = studies.sample_fraction(dataset, 0.5, seed=0)
+    assert "origin" in sample.extras and len(sample) == 15
+    prepared = prepare_data(sample, TrainConfig(dedup=False))  # raised IndexError before
+    assert len(prepared) == 15

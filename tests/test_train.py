@@ -176,3 +176,31 @@ def test_digits_floor_with_the_baseline(tmp_path):
                          augment="default")
     result = train_model(load_digits(), config, store=RunStore(tmp_path, default_dir=None))
     assert result.metrics["accuracy"] >= 0.98
+
+
+def test_the_eta_counts_the_validation_passes_still_to_run():
+    from mathdash.train.fit import remaining_seconds
+
+    # epoch 1 of 3 validating, half done: 20 training batches and 2.5 validation passes are left
+    assert remaining_seconds(0, 3, 10, 10, batch_s=1.0, val_pass_s=5.0, val_done=0.5) == 32.5
+    # the last epoch's validation, a quarter done: only validation is left, and it is not 0
+    assert remaining_seconds(2, 3, 10, 10, batch_s=1.0, val_pass_s=8.0, val_done=0.25) == 6.0
+    assert remaining_seconds(2, 3, 10, 10, batch_s=1.0, val_pass_s=8.0, val_done=1.0) == 0.0
+
+
+@pytest.mark.slow
+def test_validation_reports_progress_and_a_nonzero_eta(tmp_path, monkeypatch):
+    import mathdash.train.fit as fit
+
+    monkeypatch.setattr(fit, "PROGRESS_INTERVAL_S", 0.0)  # report every batch, validation ones too
+    events = []
+    train_model(shapes_dataset(), _quick(epochs=2, patience=5, batch_size=16), progress=events.append,
+                store=RunStore(tmp_path, default_dir=None))
+    validating = [e for e in events if e.get("phase") == "validate"]
+    assert {e["epoch"] for e in validating} == {1, 2}
+    assert all(e["val_batches"] == 3 and 1 <= e["val_batch"] <= 3 for e in validating)  # 36 images / 16
+    unfinished = [e for e in validating if e["val_batch"] < e["val_batches"]]
+    assert unfinished and all(e["eta_s"] > 0 for e in unfinished)
+    first_epoch = [e["eta_s"] for e in validating if e["epoch"] == 1]
+    second_start = next(e["eta_s"] for e in events if e.get("phase") == "batch" and e["epoch"] == 2)
+    assert min(first_epoch) > 0.5 * second_start  # epoch 1's validation still has all of epoch 2 ahead

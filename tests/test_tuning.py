@@ -159,15 +159,21 @@ def test_fixed_hyperparameters_are_not_searched():
 
 
 @pytest.mark.slow
-def test_search_saves_the_best_trial_as_a_run_and_resumes(tmp_path):
+def test_search_saves_the_best_trial_as_a_run_and_resumes(tmp_path, monkeypatch):
+    import mathdash.tuning.tuner
     from mathdash.runs import RunStore
 
+    monkeypatch.setattr(mathdash.tuning.tuner, "BATCH_REPORT_S", 0.0)  # a message after every batch
     store = RunStore(tmp_path / "runs", default_dir=None)
     config = tuning.TuneConfig(max_trials=2, epochs=1, batch_size=16, name="resumable", space=TINY_SPACE)
-    reports = []
+    reports, messages = [], []
     result = tuning.run_search(tiny_dataset(), config, search_root=tmp_path, store=store,
-                               progress=lambda done, total, message="": reports.append((done, total)))
+                               progress=lambda done, total, message="": (reports.append((done, total)),
+                                                                         messages.append(message)))
     assert result.trials["status"].tolist() == ["COMPLETED", "COMPLETED"]
+    inside = [m for m in messages if ", batch " in m]  # progress inside a trial, not only between trials
+    assert any(m.startswith("trial 0 (1 of 2): epoch 1/1, batch 1/") for m in inside)
+    assert any(m.startswith("trial 1 (2 of 2): epoch 1/1, batch ") for m in inside)
     assert (result.trials["params"] > 0).all() and (result.trials["seconds"] > 0).all()
     assert result.best_score == result.trials["score"].max()
     assert (2, 2) in reports

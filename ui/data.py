@@ -15,6 +15,7 @@ import streamlit as st
 
 from mathdash.dataset import Dataset
 from mathdash.errors import MathDashError
+from mathdash.messages import user_message
 
 MAX_UPLOAD_MB = 200
 _BUILTIN_LABELS = {
@@ -34,14 +35,28 @@ _FOLDER_KINDS = {
 
 @dataclass(frozen=True)
 class DataSource:
-    """What to load: a loader kind and a path (empty for built-in sets)."""
+    """What to load: a loader kind, a path (empty for built-in sets), and the user's name for it.
+
+    ``name`` is the uploaded file's own name; an upload is stored under a content hash, which
+    is never shown.
+    """
 
     kind: str = "builtin:symbols"
     path: str = ""
+    name: str = ""
 
     @property
     def title(self) -> str:
-        return _BUILTIN_LABELS.get(self.kind) or f"{self.path} ({self.kind})"
+        return _BUILTIN_LABELS.get(self.kind) or f"{self.display_name} ({self.kind})"
+
+    @property
+    def display_name(self) -> str:
+        """What the user calls this source: the uploaded file's name, else the path they gave."""
+        return self.name or self.path or self.kind
+
+    def readable(self, text: str) -> str:
+        """``text`` (an error, a note, a skipped path) with this source's internal paths replaced."""
+        return user_message(text, self.display_name, [self.path] if self.name else [])
 
 
 def current_source() -> DataSource:
@@ -60,11 +75,18 @@ def load_cached(source: DataSource) -> Dataset:
 def current_dataset() -> Dataset | None:
     """The loaded current dataset, or None (with an error shown) when it cannot be read."""
     source = current_source()
+    dataset, error = try_load(source)
+    if error:
+        st.error(f"Could not load {source.display_name}: {error}")
+    return dataset
+
+
+def try_load(source: DataSource) -> tuple[Dataset | None, str]:
+    """(dataset, '') or (None, a message naming the user's file, never an internal path)."""
     try:
-        return load_cached(source)
+        return load_cached(source), ""
     except MathDashError as error:
-        st.error(f"Could not load {source.title}: {error}")
-        return None
+        return None, source.readable(str(error))
 
 
 def dataset_sidebar() -> DataSource:
@@ -84,8 +106,13 @@ def dataset_sidebar() -> DataSource:
             _path_ui()
         else:
             _upload_ui()
-        st.caption(f"Loaded: {current_source().title}")
-    return current_source()
+        source = current_source()
+        dataset, error = try_load(source)
+        if dataset is None:
+            st.caption(f"Not loaded: {source.display_name} could not be read (the page says why).")
+        else:
+            st.caption(f"Loaded: {source.title}")
+    return source
 
 
 def _set_source(source: DataSource) -> None:
@@ -120,4 +147,4 @@ def _upload_ui() -> None:
     if not zip_path.exists():
         zip_path.parent.mkdir(parents=True, exist_ok=True)
         zip_path.write_bytes(data)
-    _set_source(DataSource("zip", str(zip_path)))
+    _set_source(DataSource("zip", str(zip_path), name=upload.name))

@@ -35,6 +35,7 @@ from mathdash.dedup import (
     split_leakage,
     verified_leakage,
 )
+from mathdash.dedup.exact import count_pixel_copies
 from mathdash.errors import MathDashError
 
 MAX_THRESHOLD = 12  # the quality benchmark's range; beyond it everything chains together
@@ -57,7 +58,7 @@ VERIFIED_CAPTION = (
     "the group's anchor itself, so groups do not chain. Each image shows its measured similarity."
 )
 CHAIN_CAPTION = (
-    "Groups are transitive: if A~B and B~C (each pair within the threshold), then A, B and C form "
+    "Groups are transitive: if A≈B and B≈C (each pair within the threshold), then A, B and C form "
     "one group even when A and C are further apart, so a long chain can join images that hardly "
     "look alike. Each image's distance is to its group's kept image. Pixel-identical copies are "
     "always grouped."
@@ -77,7 +78,7 @@ def dedup_panel(dataset: Dataset) -> None:
     except MathDashError as error:
         st.error(f"The duplicate search failed: {error}")
         return
-    counts_ui(report)
+    counts_ui(report, digests)
     class_bars_ui(report)
     gallery_ui(dataset, report)
     conflicts_ui(dataset, report)
@@ -106,14 +107,15 @@ def controls_ui() -> tuple[str, str, int]:
     return mode, method, int(threshold)
 
 
-def counts_ui(report: DuplicateReport) -> None:
-    """Total against unique, and how the removed images split."""
+def counts_ui(report: DuplicateReport, digests: np.ndarray) -> None:
+    """Total against unique, and how the removed images split (copies counted from the digests)."""
     summary = report.summary()
     cols = st.columns(5)
     cols[0].metric("Total images", f"{summary['images']:,}")
     share = summary["removed"] / summary["images"] if summary["images"] else 0.0
     cols[1].metric("Unique (kept)", f"{summary['unique']:,}", f"-{share:.1%} removed", delta_color="off")
-    cols[2].metric("Pixel-identical copies", f"{summary['exact_copies_removed']:,}")
+    cols[2].metric("Pixel-identical copies", f"{count_pixel_copies(digests):,}",
+                   help="Images with the very same pixels as another; the same at every threshold.")
     cols[3].metric("Duplicate groups", f"{summary['groups']:,}", f"largest {summary['largest_group']:,}",
                    delta_color="off")
     cols[4].metric("Label conflicts", f"{summary['label_conflicts']:,}")
@@ -126,7 +128,8 @@ def class_bars_ui(report: DuplicateReport) -> None:
     names = [symbols.label(name) for name in table["class"]]
     figure = go.Figure([go.Bar(name="before", x=names, y=table["before"]),
                         go.Bar(name="after (unique)", x=names, y=table["after"])])
-    figure.update_layout(barmode="group", height=360, xaxis_tickangle=-60, margin=dict(t=10, b=10),
+    figure.update_layout(barmode="group", height=360, xaxis_tickangle=-60, xaxis_type="category",
+                         margin=dict(t=10, b=10),
                          legend=dict(orientation="h"))
     st.plotly_chart(figure, width="stretch", key="dedup_class_bars")
 

@@ -32,13 +32,16 @@ def progress_text(progress: dict[str, Any]) -> str:
     """One line: epoch and batch, running loss and accuracy, the ETA; or the job's message."""
     if "epoch" not in progress:
         return str(progress.get("message") or "starting…")
-    parts = [f"epoch {progress['epoch']}/{progress['epochs']}",
-             f"batch {progress['batch']}/{progress['batches']}"]
+    parts = [f"epoch {progress['epoch']}/{progress['epochs']}"]
+    if progress.get("phase") == "validate":
+        parts.append(f"validating {progress.get('val_batch', 0)}/{progress.get('val_batches', '?')}")
+    else:
+        parts.append(f"batch {progress['batch']}/{progress['batches']}")
     for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
         if progress.get(key) is not None:
             parts.append(f"{key} {progress[key]:.4f}")
     if progress.get("eta_s") is not None:
-        parts.append(f"about {_duration(progress['eta_s'])} left")
+        parts.append(f"about {duration_text(progress['eta_s'])} left")
     return " · ".join(parts)
 
 
@@ -70,7 +73,7 @@ def job_status_ui(job: Job, key: str) -> None:
     progress, events = job.snapshot()
     icon = _STATE_ICONS.get(job.state, "")
     st.markdown(f"**{icon} {job.kind} job `{job.id}`: {job.state}** — {job.title} "
-                f"(started {job.started:%H:%M:%S}, {_duration(job.seconds())})")
+                f"(started {job.started:%H:%M:%S}, {duration_text(job.seconds())})")
     if job.running:
         st.progress(progress_fraction(progress), text=progress_text(progress))
         if job.stop_event.is_set():
@@ -85,8 +88,16 @@ def job_status_ui(job: Job, key: str) -> None:
     curves_ui(epoch_table(events), key=f"{key}_curves")
 
 
-def live_job_panel(key: str = "job") -> Job | None:
+_JOB_PAGES = {"train": "Train", "tune": "Tune", "study": "Compare"}
+
+
+def live_job_panel(key: str = "job", kinds: tuple[str, ...] | None = None) -> Job | None:
     """Draw the current job; while it runs, re-draw every second and re-run the page when it ends.
+
+    Args:
+        key: prefix of the widget keys.
+        kinds: the job kinds this page shows in full (None: every kind). A job of another kind
+            gets one line naming it and its page, never its curves.
 
     Returns:
         The current job (running or the latest finished one), or None.
@@ -100,7 +111,12 @@ def live_job_panel(key: str = "job") -> Job | None:
         if current is None:
             st.caption("No job has run since the app started.")
             return
-        job_status_ui(current, key)
+        if kinds is not None and current.kind not in kinds:
+            page = _JOB_PAGES.get(current.kind)
+            where = f"; its progress is on the {page} page" if page else ""
+            st.caption(f"The latest job is a {current.kind} job ({current.title}, {current.state}){where}.")
+        else:
+            job_status_ui(current, key)
         seen_key = f"{key}_running_job"
         if current.running:
             st.session_state[seen_key] = current.id
@@ -112,9 +128,12 @@ def live_job_panel(key: str = "job") -> Job | None:
     return job
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """``42 s``, ``3 min 05 s``, ``1 h 20 min``."""
     seconds = int(round(seconds))
     if seconds < 60:
         return f"{seconds} s"
     minutes, seconds = divmod(seconds, 60)
+    if minutes >= 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
     return f"{minutes} min {seconds:02d} s"

@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--augment", default="none", help="on-the-fly augmentation config name, or none")
     parser.add_argument("--naive-split", action="store_true", help="split sample by sample (shows the leak)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--name", default="", help="a name for the run (shown with it, used in its id)")
     parser.add_argument("--activate", action="store_true", help="make the new run the active model")
     parser.add_argument("--runs-dir", default=None,
                         help="run store directory (default $MATHDASH_RUNS_DIR or artifacts/runs)")
@@ -80,6 +81,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
         lr_patience=args.lr_patience,
         augment=None if args.augment == "none" else args.augment, seed=args.seed,
         split_by_group=not args.naive_split, dedup=args.dedup, balance=_balance(args.balance),
+        name=args.name,
     )
 
 
@@ -118,6 +120,11 @@ class _ProgressBar:
     def update(self, update: dict[str, Any]) -> None:
         from tqdm import tqdm
 
+        if update.get("phase") == "validate":  # the epoch's batches are done: say so on its bar
+            if self._bar is not None:
+                self._bar.set_postfix_str(f"validating {update['val_batch']}/{update['val_batches']}",
+                                          refresh=True)
+            return
         if update.get("phase") not in ("batch", "epoch"):
             self.close()
             print(update.get("message", ""))

@@ -10,56 +10,75 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from mathdash.compare.tables import WITH_AUGMENTATION, WITHOUT_AUGMENTATION
+from mathdash.compare.tables import WITH_AUGMENTATION, WITHOUT_AUGMENTATION, confusion_view, zoomed_range
 
 _AUGMENTATION_COLOURS = {WITHOUT_AUGMENTATION: "#9aa5b1", WITH_AUGMENTATION: "#2f6fde"}
 _HEATMAP_ROW_PX, _HEATMAP_MIN_PX = 28, 260
 
 
 def accuracy_bars(groups: pd.DataFrame) -> go.Figure:
-    """Accuracy bars, grouped with/without augmentation, one panel per test set.
+    """Accuracy bars, grouped with/without on-the-fly augmentation, one panel per test set.
+
+    Each bar carries its value; the y axis starts just below the lowest bar (``zoomed_range``).
 
     Args:
         groups: ``accuracy_groups(summary)`` (group, augmentation, test_set, accuracy, run).
     """
     figure = px.bar(
         groups, x="group", y="accuracy", color="augmentation", facet_col="test_set", barmode="group",
-        hover_data=["run"], color_discrete_map=_AUGMENTATION_COLOURS,
+        hover_data=["run"], color_discrete_map=_AUGMENTATION_COLOURS, text="accuracy",
         category_orders={"augmentation": [WITHOUT_AUGMENTATION, WITH_AUGMENTATION],
                          "test_set": ["test", "augmented test"]},
         labels={"group": "", "accuracy": "accuracy", "test_set": "test set"},
     )
-    figure.update_yaxes(range=[0, 1])
+    figure.update_traces(texttemplate="%{y:.1%}", textposition="outside", cliponaxis=False)
+    figure.update_xaxes(type="category")
+    figure.update_yaxes(range=list(zoomed_range(groups["accuracy"])), tickformat=".0%")
     return figure.update_layout(legend_title_text="", margin=dict(t=40, b=10))
 
 
 def f1_heatmap(matrix: pd.DataFrame) -> go.Figure:
-    """Runs x classes heatmap of F1 (``f1_matrix``); grey where a run has no score for a class."""
+    """Runs x classes heatmap of F1 (``f1_matrix``); grey where a run has no score for a class.
+
+    Every class gets its own tick label (plotly would skip some at 82 classes).
+    """
+    classes = list(matrix.columns)
     figure = go.Figure(
         go.Heatmap(
-            z=matrix.to_numpy(), x=list(matrix.columns), y=list(matrix.index), zmin=0, zmax=1,
+            z=matrix.to_numpy(), x=classes, y=list(matrix.index), zmin=0, zmax=1,
             colorscale="RdYlGn", colorbar=dict(title="F1"),
             hovertemplate="%{y}<br>%{x}: F1 %{z:.2f}<extra></extra>",
         )
     )
-    height = max(_HEATMAP_MIN_PX, _HEATMAP_ROW_PX * len(matrix) + 140)
-    figure.update_xaxes(type="category", tickangle=-60)
+    height = max(_HEATMAP_MIN_PX, _HEATMAP_ROW_PX * len(matrix) + 160)
+    figure.update_xaxes(type="category", tickangle=-60, tickmode="array", tickvals=classes, ticktext=classes,
+                        tickfont=dict(size=10 if len(classes) > 40 else 12))
     figure.update_yaxes(type="category", autorange="reversed")
     return figure.update_layout(height=height, plot_bgcolor="#dddddd", margin=dict(t=20, b=10))
 
 
-def confusion_heatmap(table: pd.DataFrame) -> go.Figure:
-    """One run's confusion matrix (``confusion_table``), counts as colour, diagonal included."""
+def confusion_heatmap(table: pd.DataFrame, scale: str = "log") -> go.Figure:
+    """One run's confusion matrix (``confusion_table``); colour by ``confusion_view(table, scale)``.
+
+    ``log`` and ``mistakes`` keep single mistakes visible beside a diagonal of hundreds; the hover
+    always shows the true count. Every class is labelled on both axes.
+    """
+    shown = confusion_view(table, scale)
+    names = list(table.columns)
+    colour = {"log": "log10(1 + count)", "mistakes": "mistakes", "counts": "count"}[scale]
     figure = go.Figure(
         go.Heatmap(
-            z=table.to_numpy(), x=list(table.columns), y=list(table.index), colorscale="Blues",
-            hovertemplate="true %{y}<br>predicted %{x}: %{z}<extra></extra>",
+            z=shown.to_numpy(), x=names, y=list(table.index), colorscale="Blues", customdata=table.to_numpy(),
+            colorbar=dict(title=colour),
+            hovertemplate="true %{y}<br>predicted %{x}: %{customdata}<extra></extra>",
         )
     )
-    figure.update_xaxes(title="predicted", type="category", tickangle=-60)
-    figure.update_yaxes(title="true", type="category", autorange="reversed")
+    ticks = dict(type="category", tickmode="array", tickvals=names, ticktext=names,
+                 tickfont=dict(size=9 if len(names) > 40 else 12))
+    figure.update_xaxes(title="predicted", tickangle=-60, **ticks)
+    figure.update_yaxes(title="true", autorange="reversed", **ticks)
     side = max(360, 14 * len(table) + 160)
-    return figure.update_layout(height=side, margin=dict(t=20, b=10))
+    return figure.update_layout(height=side, plot_bgcolor="#ffffff", margin=dict(t=20, b=10))
 
 
 def curves_figure(curves: pd.DataFrame, metric: str = "accuracy") -> go.Figure:

@@ -16,12 +16,14 @@ from mathdash.runs import Run
 from mathdash.symbols import label as class_label
 
 SUMMARY_COLUMNS = [
-    "id", "model", "study", "variant", "search", "augmented", "accuracy", "augmented_accuracy",
+    "id", "model", "study", "variant", "search", "augmented", "augment", "balanced", "accuracy",
+    "augmented_accuracy",
     "macro_f1", "weighted_f1", "worst_class", "worst_f1", "params", "train_accuracy",
-    "val_accuracy", "leakage_flag", "state", "epochs_run", "created",
+    "val_accuracy", "clean_train_accuracy", "leakage_flag", "state", "epochs_run", "created",
 ]
 CURVE_METRICS = ("accuracy", "val_accuracy", "loss", "val_loss")
-WITH_AUGMENTATION, WITHOUT_AUGMENTATION = "with augmentation", "without augmentation"
+WITH_AUGMENTATION = "with on-the-fly augmentation"
+WITHOUT_AUGMENTATION = "without on-the-fly augmentation"
 
 
 def run_tags(config: dict[str, Any]) -> dict[str, str]:
@@ -36,17 +38,37 @@ def run_tags(config: dict[str, Any]) -> dict[str, str]:
     return {key: value for key, _, value in pairs}
 
 
+def on_the_fly_augmentation(config: dict[str, Any]) -> str:
+    """The on-the-fly augmentation a run trained with: a preset or config name, ``custom`` for an
+    inline config, ``''`` for none.
+
+    Read from ``config["augment"]``; a config without that key (an older run) falls back to its
+    ``augment=`` tag, then to the legacy ``augmented=`` tag.
+    """
+    if "augment" in config:
+        augment = config["augment"]
+    else:
+        tags = run_tags(config)
+        augment = tags.get("augment") or ("custom" if tags.get("augmented", "").lower() == "true" else None)
+    if augment in (None, "", "none"):
+        return ""
+    return augment if isinstance(augment, str) else "custom"
+
+
 def is_augmented(config: dict[str, Any]) -> bool:
-    """Whether a run trained on augmented images: its ``augmented`` tag, else on-the-fly
-    augmentation or class balancing by augmented copies in its config."""
-    tag = run_tags(config).get("augmented")
-    if tag is not None:
-        return tag.lower() in ("true", "yes", "1")
-    return config.get("augment") not in (None, "none") or config.get("balance") is not None
+    """Whether a run's training batches were augmented on the fly (class balancing is not counted:
+    see ``is_balanced``)."""
+    return bool(on_the_fly_augmentation(config))
+
+
+def is_balanced(config: dict[str, Any]) -> bool:
+    """Whether class balancing added augmented copies of rare classes to a run's training data."""
+    return config.get("balance") not in (None, "", "none")
 
 
 def run_labels(runs: Sequence[Run]) -> list[str]:
-    """A short, unique label per run: its study variant or model, ``+aug`` when augmented.
+    """A short, unique label per run: its name, else its study variant or model, then ``+balanced``
+    when balancing copies were added and ``+aug`` when batches were augmented on the fly.
 
     Runs that would share a label get the last six characters of their id appended.
     """
@@ -57,11 +79,13 @@ def run_labels(runs: Sequence[Run]) -> list[str]:
 
 def _base_label(run: Run) -> str:
     tags = run_tags(run.config)
-    name = tags.get("variant") or str(run.config.get("model") or run.id)
+    name = run.config.get("name") or tags.get("variant") or str(run.config.get("model") or run.id)
     if "study" in tags:
         name = f"{tags['study']}: {name}"
     elif "search" in tags:
         name = f"{name} (search {tags['search']})"
+    if is_balanced(run.config) and "balanced" not in name:
+        name += " +balanced"
     return f"{name} +aug" if is_augmented(run.config) else name
 
 
@@ -71,14 +95,17 @@ def summary_table(runs: Sequence[Run]) -> pd.DataFrame:
     Returns:
         Columns ``SUMMARY_COLUMNS``: test ``accuracy``, ``augmented_accuracy`` (on an augmented
         copy of the test set), ``macro_f1``, ``weighted_f1``, ``worst_class``/``worst_f1``,
-        ``params`` (Int64), ``leakage_flag`` (bool), the study tags and ``augmented`` (bool).
+        ``params`` (Int64), ``leakage_flag`` (bool), the study tags, ``augmented`` (bool: on-the-fly
+        augmentation), ``augment`` (its name, '' for none) and ``balanced`` (bool: balancing copies).
     """
     rows = [_summary_row(run) for run in runs]
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS, index=pd.Index(run_labels(runs), name="run"))
     table["params"] = pd.array(table["params"], dtype="Int64")
-    for column in ("accuracy", "augmented_accuracy", "macro_f1", "weighted_f1", "worst_f1"):
+    for column in ("accuracy", "augmented_accuracy", "macro_f1", "weighted_f1", "worst_f1",
+                   "clean_train_accuracy"):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
     table["augmented"] = table["augmented"].astype(bool)
+    table["balanced"] = table["balanced"].astype(bool)
     table["leakage_flag"] = table["leakage_flag"].astype(bool)
     return table
 
@@ -95,6 +122,8 @@ def _summary_row(run: Run) -> dict[str, Any]:
         variant=tags.get("variant", ""),
         search=tags.get("search", ""),
         augmented=is_augmented(run.config),
+        augment=on_the_fly_augmentation(run.config),
+        balanced=is_balanced(run.config),
         state=metrics.get("state", "done"),
         created=run.created or metrics.get("created", ""),
     )
@@ -110,12 +139,15 @@ def accuracy_groups(summary: pd.DataFrame) -> pd.DataFrame:
         summary: ``summary_table(runs)``.
 
     Returns:
-        One row per run and test set: ``group`` (variant, else model), ``augmentation``
-        (``WITH_AUGMENTATION`` / ``WITHOUT_AUGMENTATION``), ``test_set`` ('test' or
+        One row per run and test set: ``group`` (variant, else model; "+ balanced" added when
+        balancing copies were and the variant does not say so), ``augmentation`` (on the fly:
+        ``WITH_AUGMENTATION`` / ``WITHOUT_AUGMENTATION``), ``test_set`` ('test' or
         'augmented test'), ``accuracy`` (float), ``run`` (label). Missing scores are left out.
     """
+    group = summary["variant"].where(summary["variant"] != "", summary["model"])
+    unnamed = summary["balanced"] & ~group.str.contains("balanced")
     base = pd.DataFrame({
-        "group": summary["variant"].where(summary["variant"] != "", summary["model"]),
+        "group": group.where(~unnamed, group + " + balanced"),
         "augmentation": np.where(summary["augmented"], WITH_AUGMENTATION, WITHOUT_AUGMENTATION),
         "run": summary.index,
     })
@@ -204,3 +236,48 @@ def learning_curves(runs: Sequence[Run], metrics: Sequence[str] = CURVE_METRICS)
     if not parts:
         return pd.DataFrame(columns=["run", "epoch", "metric", "value"])
     return pd.concat(parts, ignore_index=True)[["run", "epoch", "metric", "value"]]
+
+
+def worst_classes(matrix: pd.DataFrame, count: int) -> pd.DataFrame:
+    """The ``count`` columns of an F1 matrix (``f1_matrix``) with the lowest F1 over its runs, worst first.
+
+    Classes without any score go last; ``count`` at or above the number of classes keeps them all.
+    """
+    if count < 1:
+        raise ValueError(f"count must be at least 1, got {count}")
+    order = matrix.min(axis=0, skipna=True).sort_values(kind="stable", na_position="last").index
+    return matrix[order[:count]]
+
+
+def confusion_view(table: pd.DataFrame, scale: str = "log") -> pd.DataFrame:
+    """The values a confusion heatmap colours, so 82 classes stay readable.
+
+    Args:
+        table: ``confusion_table(run)``, int counts (K x K).
+        scale: ``counts`` (as they are), ``log`` (log10(1 + count): one mistake stands out beside a
+            diagonal of hundreds) or ``mistakes`` (the diagonal blanked, off-diagonal counts only).
+
+    Returns:
+        float DataFrame with the same labels; NaN on the diagonal for ``mistakes``.
+    """
+    values = table.to_numpy(dtype=float)
+    if scale == "log":
+        values = np.log10(1.0 + values)
+    elif scale == "mistakes":
+        values = values.copy()
+        np.fill_diagonal(values, np.nan)
+    elif scale != "counts":
+        raise ValueError(f"scale must be 'counts', 'log' or 'mistakes', got {scale!r}")
+    return pd.DataFrame(values, index=table.index, columns=table.columns)
+
+
+def zoomed_range(values: Sequence[float], step: float = 0.05) -> tuple[float, float]:
+    """A y range for accuracy bars: from a ``step`` below the lowest value (rounded down), to 1.
+
+    Bars at 0.97 and 0.99 look alike on [0, 1]; on [0.95, 1] they do not. Never below 0.
+    """
+    finite = [float(v) for v in values if v is not None and np.isfinite(v)]
+    if not finite:
+        return 0.0, 1.0
+    low = np.floor((min(finite) - step / 2) / step) * step
+    return float(max(0.0, round(low, 10))), 1.0

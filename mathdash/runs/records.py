@@ -37,6 +37,7 @@ class RunSummary:
         path: the run directory.
         created: ISO time the run was saved ('' when unknown).
         model: model name from the config.
+        name: the run's name from the config ('' when it has none).
         data: data description from the config.
         state: 'done', 'stopped', or 'broken' when a file is missing or unreadable.
         accuracy, macro_f1, worst_f1: test metrics (None when absent).
@@ -48,6 +49,7 @@ class RunSummary:
     path: Path
     created: str = ""
     model: str = ""
+    name: str = ""
     data: str = ""
     state: str = ""
     accuracy: float | None = None
@@ -58,7 +60,7 @@ class RunSummary:
 
     def to_row(self) -> dict[str, Any]:
         return {
-            "id": self.id, "created": self.created, "model": self.model, "data": self.data,
+            "id": self.id, "name": self.name, "created": self.created, "model": self.model, "data": self.data,
             "state": self.state, "accuracy": self.accuracy, "macro_f1": self.macro_f1,
             "worst_class": self.worst_class, "worst_f1": self.worst_f1, "broken": self.broken,
         }
@@ -99,8 +101,8 @@ class Run:
 
 
 def new_run_id(model: str) -> str:
-    """A fresh run id: ``YYYYmmdd-HHMMSS-<model>-<6 hex>`` (sorts by time, never collides)."""
-    safe = "".join(c if c.isalnum() else "-" for c in model)[:24] or "run"
+    """A fresh run id: ``YYYYmmdd-HHMMSS-<model or run name>-<6 hex>`` (sorts by time, never collides)."""
+    safe = "".join(c if c.isascii() and c.isalnum() else "-" for c in model.strip())[:24].strip("-") or "run"
     return f"{datetime.now():%Y%m%d-%H%M%S}-{safe}-{secrets.token_hex(3)}"
 
 
@@ -117,6 +119,7 @@ def summarise(run_id: str, path: Path) -> RunSummary:
         return summary
     summary.created = str(metrics.get("created", ""))
     summary.model, summary.data = str(config.get("model", "")), str(config.get("data", ""))
+    summary.name = str(config.get("name", ""))
     summary.state = str(metrics.get("state", "done"))
     summary.accuracy, summary.macro_f1 = metrics.get("accuracy"), metrics.get("macro_f1")
     summary.worst_class, summary.worst_f1 = metrics.get("worst_class"), metrics.get("worst_f1")

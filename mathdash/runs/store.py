@@ -72,7 +72,7 @@ class RunStore:
         Returns:
             The run id.
         """
-        run_id = run_id or new_run_id(str(config.get("model", "run")))
+        run_id = run_id or new_run_id(str(config.get("name") or config.get("model", "run")))
         check_run_id(run_id)
         target = self.root / run_id
         if run_id == DEFAULT_ID or target.exists():

@@ -13,6 +13,7 @@ from mathdash.errors import ConfigError
 from mathdash.split import DEFAULT_FRACTIONS
 
 BALANCE_TARGETS = ("median", "max")
+MAX_NAME_LENGTH = 60
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class TrainConfig:
         balance: grow rare classes with augmented copies to 'median', 'max' or a count; None: off.
         balance_augment: augmentation config name used to make the balancing copies.
         tags: free labels (a study's name, ...), shown with the run.
+        name: the run's name for people ("" for none): shown on the Compare and Train pages and
+            used in the run id.
     """
 
     data: str = "builtin:symbols"
@@ -62,6 +65,7 @@ class TrainConfig:
     balance: str | int | None = None
     balance_augment: str = "default"
     tags: tuple[str, ...] = ()
+    name: str = ""
 
     def __post_init__(self) -> None:
         _check_config(self)
@@ -114,5 +118,8 @@ def _check_config(config: TrainConfig) -> None:
         raise ConfigError(f"balance must be 'median', 'max', a positive count or None, got {balance!r}")
     if not 0 < config.train_fraction <= 1:
         raise ConfigError(f"train_fraction must lie in (0, 1], got {config.train_fraction!r}")
+    name = config.name
+    if not isinstance(name, str) or len(name) > MAX_NAME_LENGTH or not name.isprintable():
+        raise ConfigError(f"name must be printable text of at most {MAX_NAME_LENGTH} characters, got {name!r}")
     if not isinstance(config.model_params, dict):
         raise ConfigError(f"model_params must be a dict, got {type(config.model_params).__name__}")

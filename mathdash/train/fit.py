@@ -80,7 +80,8 @@ def fit_model(
     early = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=config.patience, restore_best_weights=True
     )
-    reporter = _progress_callback(emit, stop_event, config.epochs, batches)
+    val_batches = int(np.ceil(len(split.val) / config.batch_size))
+    reporter = _progress_callback(emit, stop_event, config.epochs, batches, val_batches)
     callbacks = [early, reporter]
     if config.lr_patience:
         callbacks.insert(0, keras.callbacks.ReduceLROnPlateau(
@@ -89,7 +90,8 @@ def fit_model(
     state = "done"
     try:
         model.fit(*train, validation_data=val, epochs=config.epochs, callbacks=callbacks, verbose=0,
-                  batch_size=None if len(train) == 1 else config.batch_size)
+                  batch_size=None if len(train) == 1 else config.batch_size,
+                  validation_batch_size=config.batch_size)
     except TrainingStopped:
         state = "stopped"
         if early.best_weights is None:
@@ -133,10 +135,37 @@ def _training_data(dataset: Dataset, index: np.ndarray, config: TrainConfig) -> 
                               class_names=dataset.class_names),)
 
 
+def remaining_seconds(
+    epoch: int, epochs: int, batch: int, batches: int, batch_s: float, val_pass_s: float,
+    val_done: float = 0.0,
+) -> float:
+    """Seconds left in a fit: training batches still to run plus validation passes still to run.
+
+    Args:
+        epoch: 0-based epoch in progress.
+        epochs: most epochs (early stopping may end sooner: this is an upper bound).
+        batch: training batches finished in this epoch (``batches`` once its validation runs).
+        batches: training batches per epoch.
+        batch_s: seconds per training batch, as measured so far.
+        val_pass_s: seconds per validation pass (measured, or estimated before the first one).
+        val_done: share of this epoch's validation pass already done, in [0, 1].
+    """
+    train_left = (epochs - epoch - 1) * batches + (batches - batch)
+    val_left = (epochs - epoch - 1) + (1.0 - val_done)
+    return max(0.0, train_left * batch_s + val_left * val_pass_s)
+
+
 def _progress_callback(
-    emit: Callable[[dict[str, Any]], None], stop_event: threading.Event, epochs: int, batches: int
+    emit: Callable[[dict[str, Any]], None], stop_event: threading.Event, epochs: int, batches: int,
+    val_batches: int = 0,
 ) -> Any:
-    """A keras Callback that reports progress dicts, records history and raises on a stop request."""
+    """A keras Callback that reports progress dicts, records history and raises on a stop request.
+
+    Reports every training batch (phase ``batch``), every validation batch (``validate``, with
+    ``val_batch``/``val_batches``) and every epoch end (``epoch``), at most every
+    ``PROGRESS_INTERVAL_S``. The ETA counts validation passes too: their measured time once one has
+    run, before that a third of the time of as many training batches (inference does no backward pass).
+    """
     import keras
 
     class ProgressReporter(keras.callbacks.Callback):
@@ -146,8 +175,12 @@ def _progress_callback(
             self.epoch = 0
             self.last_emit = 0.0
             self.start = time.perf_counter()
-            self.epoch_start = self.last_batch_end = self.start
-            self.batch_seconds = 0.0
+            self.epoch_start = self.last_batch_end = self.val_start = self.start
+            self.batch_seconds = 0.0  # finished epochs' training batches, validation left out
+            self.train_batches = 0  # training batches finished, all epochs
+            self.val_pass_s: float | None = None
+            self.epoch_counted = False  # this epoch's training time is in batch_seconds already
+            self.last_logs: dict = {}
 
         def images_seen(self, train_size: int) -> int:
             return len(self.history.get("loss", [])) * train_size
@@ -157,20 +190,38 @@ def _progress_callback(
 
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
             self.epoch = epoch
-            self.epoch_start = time.perf_counter()
+            self.epoch_start = self.last_batch_end = time.perf_counter()
+            self.epoch_counted = False
 
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
             self._check_stop()
             now = self.last_batch_end = time.perf_counter()
+            self.train_batches += 1
+            self.last_logs = logs or {}
             if now - self.last_emit >= PROGRESS_INTERVAL_S or batch + 1 == batches:
                 self.last_emit = now
                 emit(self._update("batch", batch + 1, logs or {}))
 
+        def on_test_begin(self, logs: dict | None = None) -> None:
+            self.val_start = time.perf_counter()
+            if not self.epoch_counted:
+                self.batch_seconds += self.last_batch_end - self.epoch_start
+                self.epoch_counted = True
+
         def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
             self._check_stop()
+            now = time.perf_counter()
+            if now - self.last_emit >= PROGRESS_INTERVAL_S:
+                self.last_emit = now
+                emit(self._update("validate", batches, self.last_logs, val_batch=batch + 1))
+
+        def on_test_end(self, logs: dict | None = None) -> None:
+            self.val_pass_s = time.perf_counter() - self.val_start
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            self.batch_seconds += self.last_batch_end - self.epoch_start
+            if not self.epoch_counted:  # no validation pass this epoch
+                self.batch_seconds += self.last_batch_end - self.epoch_start
+                self.epoch_counted = True
             for key, value in (logs or {}).items():
                 self.history.setdefault(key, []).append(float(value))
             emit(self._update("epoch", batches, logs or {}))
@@ -179,16 +230,26 @@ def _progress_callback(
             if stop_event.is_set():
                 raise TrainingStopped()
 
-        def _update(self, phase: str, batch: int, logs: dict) -> dict[str, Any]:
+        def _batch_s(self) -> float:
+            current = 0.0 if self.epoch_counted else self.last_batch_end - self.epoch_start
+            return (self.batch_seconds + current) / max(self.train_batches, 1)
+
+        def _update(self, phase: str, batch: int, logs: dict, val_batch: int = 0) -> dict[str, Any]:
             elapsed = time.perf_counter() - self.start
-            done = self.epoch * batches + batch
+            batch_s = self._batch_s()
+            val_pass_s = self.val_pass_s if self.val_pass_s is not None else val_batches * batch_s / 3
+            if phase == "validate":
+                val_done = min(1.0, val_batch / max(val_batches, 1))
+            else:
+                val_done = 1.0 if phase == "epoch" else 0.0
             last = {key: values[-1] for key, values in self.history.items()}
             return {
                 "phase": phase, "epoch": self.epoch + 1, "epochs": epochs, "batch": batch, "batches": batches,
+                "val_batch": val_batch, "val_batches": val_batches,
                 "loss": _number(logs.get("loss")), "accuracy": _number(logs.get("accuracy")),
                 "val_loss": _number(logs.get("val_loss", last.get("val_loss"))),
                 "val_accuracy": _number(logs.get("val_accuracy", last.get("val_accuracy"))),
-                "eta_s": elapsed / max(done, 1) * (epochs * batches - done),
+                "eta_s": remaining_seconds(self.epoch, epochs, batch, batches, batch_s, val_pass_s, val_done),
                 "elapsed_s": elapsed,
             }
 

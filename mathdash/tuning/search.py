@@ -97,7 +97,9 @@ def run_search(
         _write_meta(search_dir, config, dataset)
     prepared = _prepare(dataset, config, progress)
     train, val = _search_data(prepared, config.seed)
-    reporter = Reporter(progress, stop_event, total_trials(config), len(trial_table(search_dir)))
+    batches = int(np.ceil(len(train[1]) / config.batch_size))
+    reporter = Reporter(progress, stop_event, total_trials(config), len(trial_table(search_dir)),
+                        batches=batches, epochs=config.epochs)
     with keras_work():  # also turns keras-tuner's clear_session before each trial into a no-op
         tuner = make_tuner(config, dataset.num_classes, Path(search_root), reporter, role)
         stopped = run_tuner(tuner, train, val, config)

@@ -18,6 +18,7 @@ from mathdash.tuning.trials import TRIAL_NOTE_FILE, read_trial_note, write_json_
 
 OBJECTIVE = "val_accuracy"
 HYPERBAND_FACTOR = 3
+BATCH_REPORT_S = 0.5  # messages inside a trial come at most this often
 
 Progress = Callable[..., None]
 
@@ -39,8 +40,11 @@ def total_trials(config: TuneConfig) -> int:
 class Reporter:
     """Progress and stop requests, shared by the tuner's hooks."""
 
-    def __init__(self, progress: Progress | None, stop_event: threading.Event | None, total: int, done: int):
+    def __init__(self, progress: Progress | None, stop_event: threading.Event | None, total: int, done: int,
+                 batches: int = 0, epochs: int = 0):
         self.progress, self.stop_event, self.total, self.done = progress, stop_event, total, done
+        self.batches, self.epochs = batches, epochs  # per trial epoch, for the messages inside a trial
+        self.last_report = 0.0
 
     @property
     def stop_requested(self) -> bool:
@@ -48,7 +52,17 @@ class Reporter:
 
     def report(self, message: str) -> None:
         if self.progress is not None:
+            self.last_report = time.monotonic()
             self.progress(min(self.done, self.total), self.total, message)
+
+    def report_batch(self, trial_id: str, epoch: int, batch: int) -> None:
+        """``trial 3 (4 of 10): epoch 2/5, batch 40/120``, at most every ``BATCH_REPORT_S`` seconds."""
+        if time.monotonic() - self.last_report < BATCH_REPORT_S:
+            return
+        epochs = f"/{self.epochs}" if self.epochs else ""
+        batches = f"/{self.batches}" if self.batches else ""
+        self.report(f"trial {trial_id} ({self.done + 1} of {self.total}): epoch {epoch + 1}{epochs}, "
+                    f"batch {batch + 1}{batches}")
 
 
 class _SearchStopped(Exception):
@@ -73,16 +87,19 @@ class _ReportingTuner:
     def on_epoch_begin(self, trial: Any, model: Any, epoch: int, logs: dict | None = None) -> None:
         super().on_epoch_begin(trial, model, epoch, logs)
         self._params = int(model.count_params())
+        self._epoch = epoch
 
     def on_batch_end(self, trial: Any, model: Any, batch: int, logs: dict | None = None) -> None:
         super().on_batch_end(trial, model, batch, logs)
         if self.reporter.stop_requested:
             model.stop_training = True
+        self.reporter.report_batch(trial.trial_id, getattr(self, "_epoch", 0), batch)
 
     def on_epoch_end(self, trial: Any, model: Any, epoch: int, logs: dict | None = None) -> None:
         super().on_epoch_end(trial, model, epoch, logs)
         accuracy = (logs or {}).get(OBJECTIVE, float("nan"))
-        self.reporter.report(f"trial {trial.trial_id}: epoch {epoch + 1}, val accuracy {accuracy:.3f}")
+        self.reporter.report(f"trial {trial.trial_id} ({self.reporter.done + 1} of {self.reporter.total}): "
+                             f"epoch {epoch + 1} done, val accuracy {accuracy:.3f}")
 
     def run_trial(self, trial: Any, *args: Any, **kwargs: Any) -> dict[str, float]:
         started = time.perf_counter()
@@ -95,7 +112,8 @@ class _ReportingTuner:
     def on_trial_end(self, trial: Any) -> None:
         super().on_trial_end(trial)
         self.reporter.done += 1
-        self.reporter.report(f"trial {trial.trial_id} {trial.status.lower()}")
+        self.reporter.report(f"trial {trial.trial_id} {trial.status.lower()} ({self.reporter.done} of "
+                             f"{self.reporter.total} trials done)")
 
     def _configure_tensorboard_dir(self, callbacks: list, trial: Any, execution: int = 0) -> None:
         # keras-tuner 1.4 imports tensorboard here on every trial, even without a TensorBoard
