@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from mathdash.finetune import FinetuneConfig
 
@@ -57,11 +58,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_epochs(update: dict) -> None:
+    """Progress on stderr, so ``--json`` output stays one document."""
     if update.get("phase") == "epoch":
         print(f"epoch {update['epoch']}/{update['epochs']}: loss {update['loss']:.4f}, "
-              f"accuracy {update['accuracy']:.4f}", flush=True)
+              f"accuracy {update['accuracy']:.4f}", file=sys.stderr, flush=True)
     elif update.get("phase") in ("prepare", "evaluate"):
-        print(update.get("message", ""), flush=True)
+        print(update.get("message", ""), file=sys.stderr, flush=True)
 
 
 def _print_result(result, active: str | None) -> None:
