@@ -153,6 +153,71 @@ class Dataset:
         }
 
 
+ROW_INDEX_EXTRAS = ("duplicate_of", "augmented_from")  # hold a row index, -1 for none
+SELF_KEY_EXTRAS = ("origin", "group")  # equal values tie rows; a row of its own has a fresh value
+
+
+def concat_datasets(datasets: list[Dataset], name: str | None = None) -> Dataset:
+    """One Dataset of several, e.g. the built-in set and real handwriting.
+
+    Class names are the union in catalogue order; labels are renumbered. Extras follow their
+    rows: row indices (``duplicate_of``, ``augmented_from``) are shifted, group keys (``origin``,
+    ``group``) are kept apart between the parts, and a part lacking an extra gets ``""`` (text),
+    -1 (row indices, numbers) or a fresh group of its own per row (group keys).
+
+    Raises:
+        DatasetError: no dataset given.
+    """
+    if not datasets:
+        raise DatasetError("nothing to combine: no dataset given")
+    if len(datasets) == 1:
+        return datasets[0]
+    from mathdash.loaders.assemble import order_classes
+
+    class_names = order_classes([c for d in datasets for c in d.class_names])
+    index = {c: i for i, c in enumerate(class_names)}
+    labels = [np.array([index[c] for c in d.class_names], dtype=np.int64)[d.labels] for d in datasets]
+    keys = list(dict.fromkeys(k for d in datasets for k in d.extras))
+    extras = {key: _concat_extra(key, datasets) for key in keys}
+    report = LoadReport(source=" + ".join(d.report.source or d.name for d in datasets),
+                        skipped=[s for d in datasets for s in d.report.skipped],
+                        notes=[f"{d.name}: {note}" for d in datasets for note in d.report.notes],
+                        seconds=sum(d.report.seconds for d in datasets))
+    report.loaded = sum(len(d) for d in datasets)
+    return Dataset(
+        images=np.concatenate([d.images for d in datasets]),
+        labels=np.concatenate(labels),
+        class_names=class_names,
+        sources=[s for d in datasets for s in d.sources],
+        name=name or " + ".join(d.name for d in datasets),
+        original_size=datasets[0].original_size,
+        extras=extras,
+        report=report,
+    )
+
+
+def _concat_extra(key: str, datasets: list[Dataset]) -> np.ndarray:
+    parts, start, fresh = [], 0, 0
+    example = next(np.asarray(d.extras[key]) for d in datasets if key in d.extras)
+    for dataset in datasets:
+        n = len(dataset)
+        values = np.asarray(dataset.extras[key]) if key in dataset.extras else None
+        if key in SELF_KEY_EXTRAS:
+            values = np.arange(n, dtype=np.int64) if values is None else values.astype(np.int64)
+            parts.append(values + fresh)
+            fresh += int(values.max()) + 1 if n else 0
+        elif example.dtype.kind in "US":
+            parts.append(np.full(n, "", dtype=str) if values is None else values.astype(str))
+        elif values is None:
+            parts.append(np.full(n, -1, dtype=example.dtype))
+        elif key in ROW_INDEX_EXTRAS:
+            parts.append(np.where(values >= 0, values + start, -1))
+        else:
+            parts.append(values)
+        start += n
+    return np.concatenate(parts)
+
+
 def _check_images(images: np.ndarray) -> None:
     if not isinstance(images, np.ndarray):
         raise DatasetError(f"images must be a numpy array, got {type(images).__name__}")

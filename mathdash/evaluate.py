@@ -6,6 +6,8 @@ adds the run-level keys listed below.
 Keys from ``evaluate_predictions``:
     ``accuracy`` (float), ``macro_f1`` (float), ``weighted_f1`` (float): scikit-learn scores.
     ``test_size`` (int): number of evaluated samples.
+    ``top5_accuracy`` (float): share whose true class is among the five most probable (only from
+        probabilities, so not from ``scores_from_labels``).
     ``per_class`` (dict): class name -> ``{"precision", "recall", "f1", "support"}``, every class.
     ``confusion`` (list[list[int]]): K x K counts, row = true class, column = predicted class,
         in the order of ``class_names``.
@@ -59,7 +61,22 @@ def evaluate_predictions(
     """
     y_true, proba = _check_predictions(y_true, proba, len(class_names))
     y_pred = proba.argmax(axis=1)
-    return scores_from_labels(y_true, y_pred, class_names)
+    scores = scores_from_labels(y_true, y_pred, class_names)
+    scores["top5_accuracy"] = top_k_accuracy(y_true, proba, 5)
+    return scores
+
+
+def top_k_accuracy(y_true: np.ndarray, proba: np.ndarray, k: int = 5) -> float:
+    """Share of samples whose true class is among the ``k`` highest scores (1.0 when k >= K).
+
+    Args:
+        y_true: int array (N,); proba: float array (N, K).
+    """
+    if len(y_true) == 0:
+        return 0.0
+    k = min(k, proba.shape[1])
+    top = np.argpartition(-proba, k - 1, axis=1)[:, :k]
+    return float(np.mean((top == np.asarray(y_true)[:, None]).any(axis=1)))
 
 
 def scores_from_labels(

@@ -1,7 +1,8 @@
 """Train / validation / test split by duplicate group and augmentation source, stratified by class.
 
-Near-duplicates and the augmented copies of one image always land in the same part, so the test
-score measures images the model has never seen in any form; ``by_group=False`` is the naive split.
+Near-duplicates and the augmented copies of one image always land in the same part, and so does
+everything one writer drew where writers are known, so the test score measures images (and
+hands) the model has never seen in any form; ``by_group=False`` is the naive split.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from mathdash.errors import ConfigError
 DEFAULT_FRACTIONS = (0.6, 0.2, 0.2)
 PART_NAMES = ("train", "val", "test")
 GROUP_KEYS = ("group", "origin")  # extras whose equal values tie samples together
+WRITER_KEY = "writer"  # text extra; equal non-empty values tie samples together
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ def sample_groups(dataset: Dataset) -> np.ndarray:
 
     Samples sharing a value of ``extras["group"]`` (duplicate groups from ``mathdash.dedup``) or of
     ``extras["origin"]`` (known copies: the generator's ground truth, see
-    ``mathdash.train.prepare_data``) are linked, and so is each augmented image to its source
+    ``mathdash.train.prepare_data``) or of ``extras["writer"]`` (non-empty: real handwriting
+    such as CROHME's) are linked, and so is each augmented image to its source
     (``extras["augmented_from"]``, its row index; -1 for real images). Samples linked in any way,
     directly or through others, share one group. Without these extras every sample is its own.
 
@@ -54,6 +57,11 @@ def sample_groups(dataset: Dataset) -> np.ndarray:
         if key in dataset.extras:
             rows.append(np.arange(n))
             cols.append(_first_with_same_value(np.asarray(dataset.extras[key])))
+    if WRITER_KEY in dataset.extras:
+        writers = np.asarray(dataset.extras[WRITER_KEY]).astype(str)
+        known = np.flatnonzero(writers != "")
+        rows.append(known)
+        cols.append(known[_first_with_same_value(writers[known])])
     if "augmented_from" in dataset.extras:
         source = np.asarray(dataset.extras["augmented_from"], dtype=np.int64)
         linked = np.flatnonzero((source >= 0) & (source < n))

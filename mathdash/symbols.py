@@ -1,6 +1,8 @@
 """The class catalogue: Kaggle folder names, their LaTeX commands and display glyphs.
 
 Every page and command shows classes through this catalogue, never as raw folder names alone.
+Kaggle's letter folders hold both cases (its archive merged folders whose names differ only in
+case: ``X`` is mostly a written ``x``), so a letter class shows both, ``x / X``.
 """
 
 from __future__ import annotations
@@ -104,14 +106,28 @@ _CATALOGUE: list[tuple[str, str, str]] = [
     ("}", r"\}", "}"),
 ]
 
-SYMBOLS: dict[str, Symbol] = {name: Symbol(name, latex, glyph) for name, latex, glyph in _CATALOGUE}
+
+
+def _both_cases(name: str, glyph: str) -> str:
+    """``x / X`` for a one-letter folder: the class holds the letter in either case."""
+    return f"{name.lower()} / {name.upper()}" if len(name) == 1 and name.isalpha() else glyph
+
+
+SYMBOLS: dict[str, Symbol] = {
+    name: Symbol(name, latex, _both_cases(name, glyph)) for name, latex, glyph in _CATALOGUE
+}
 KAGGLE_CLASSES: list[str] = [name for name, _, _ in _CATALOGUE]
+LETTER_CLASSES: dict[str, str] = {  # either case of a letter -> its one Kaggle folder
+    case: name for name in KAGGLE_CLASSES if len(name) == 1 and name.isalpha()
+    for case in (name.lower(), name.upper())
+}
 _BY_LATEX: dict[str, str] = {s.latex: s.name for s in SYMBOLS.values()}
 _BY_LATEX.update({r"\sqrt": "sqrt", "'": "prime", r"\mid": "ascii_124", r"\vert": "ascii_124",
                   r"\to": "rightarrow", r"\ge": "geq", r"\le": "leq", r"\ne": "neq",
                   "<": "lt", ">": "gt", r"\lbrace": "{", r"\rbrace": "}", r"\infin": "infty",
-                  r"\varphi": "phi", r"\sum": "sum", r"\dots": "ldots"})
+                  r"\varphi": "phi", r"\sum": "sum", r"\dots": "ldots", r"\lt": "lt", r"\gt": "gt"})
 _BY_CHAR: dict[str, str] = {s.glyph: s.name for s in SYMBOLS.values() if len(s.glyph) == 1}
+_BY_CHAR.update({name: name for name in LETTER_CLASSES.values()})
 _BY_CHAR.update({"|": "ascii_124", "/": "forward_slash", "<": "lt", ">": "gt"})
 
 
@@ -151,3 +167,19 @@ def name_from_char(char: str) -> str:
     if char in SYMBOLS:
         return char
     return _BY_CHAR.get(char, char)
+
+
+def kaggle_class(latex: str) -> str | None:
+    """The Kaggle folder a LaTeX symbol label belongs in, letters in either case; None if none.
+
+    This is how CROHME's labels (``\\alpha``, ``\\{``, ``|``, ``/``, ``\\lt``, ``x``, ``B``) are
+    filed; a label with no Kaggle folder (``.``, ``\\cdot``) gives None.
+
+    >>> kaggle_class("x"), kaggle_class("B"), kaggle_class(r"\\lt"), kaggle_class(".")
+    ('X', 'b', 'lt', None)
+    """
+    latex = latex.strip()
+    if latex in LETTER_CLASSES:
+        return LETTER_CLASSES[latex]
+    name = name_from_latex(latex)
+    return name if name in SYMBOLS else None

@@ -113,6 +113,43 @@ def curves_ui(runs: list[Run]) -> None:
     st.plotly_chart(compare.curves_figure(curves, metric), key="compare_curves")
 
 
+def real_handwriting_ui(runs: list[Run]) -> None:
+    """Each run's stored scores on other sources (real handwriting), and scoring one more."""
+    from mathdash.compare import sources
+
+    table = sources.evaluation_table(runs)
+    if table.empty:
+        st.caption("None of these runs has been scored on another source yet.")
+    else:
+        st.plotly_chart(sources.evaluation_bars(table), key="compare_real_bars")
+        st.dataframe(table.round(4), key="compare_real_table", hide_index=True)
+        pick = st.selectbox("Per-class F1 of", range(len(table)), key="compare_real_pick",
+                            format_func=lambda i: f"{table['run'][i]} on {table['source'][i]}")
+        chosen = next(run for run in runs if run.id == table["run"][pick])
+        st.dataframe(sources.evaluation_f1(chosen, table["source"][pick]).round(3),
+                     key="compare_real_f1", hide_index=True)
+    with st.form("compare_real_form"):
+        run_id = st.selectbox("Run", [run.id for run in runs], key="compare_real_run")
+        source = st.text_input("Source (a CROHME InkML folder or zip, class folders, ...)",
+                               key="compare_real_source", placeholder="../shared/crohme/inkml")
+        if st.form_submit_button("Score it", disabled=MANAGER.running() is not None) and source.strip():
+            _start_scoring(next(run for run in runs if run.id == run_id), source.strip())
+
+
+def _start_scoring(run: Run, source: str) -> None:
+    from mathdash.source_eval import evaluate_run_on, save_evaluation
+
+    def score(progress, stop_event):
+        return save_evaluation(run, evaluate_run_on(run, source))
+
+    try:
+        MANAGER.submit("evaluate", score, title=f"scoring {run.id} on {source}")
+    except JobBusy as error:
+        st.warning(str(error))
+        return
+    st.rerun()
+
+
 def studies_ui() -> None:
     """Buttons that start each study as a background job on the current dataset."""
     cols = st.columns(2)
@@ -166,6 +203,11 @@ if runs:
         curves_ui(runs)
     st.subheader("Confusion matrix")
     confusion_ui(runs, summary.index.tolist())
+    st.subheader("On real handwriting")
+    st.caption("Scores on another source, e.g. CROHME writers: when a run trained on that source, only "
+               "its test part is scored, where no training writer appears "
+               "(`python -m mathdash evaluate RUN --data SOURCE`).")
+    real_handwriting_ui(runs)
 st.subheader("Studies")
 st.caption("Each study trains several runs on the current dataset and saves them tagged with the study.")
 studies_ui()

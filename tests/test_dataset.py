@@ -53,3 +53,20 @@ def test_empty_subset_is_an_empty_dataset():
     part = _dataset().subset([])
     assert len(part) == 0 and part.images.shape == (0, 45, 45)
     assert part.extras["duplicate_of"].shape == (0,)
+
+
+def test_concat_renumbers_classes_and_keeps_extras_apart():
+    from mathdash.dataset import concat_datasets
+
+    images = np.full((3, 45, 45), 255, np.uint8)
+    built_in = Dataset(images, [0, 1, 1], ["1", "X"], ["g0", "g1", "g2"], name="builtin",
+                       extras={"duplicate_of": np.array([-1, -1, 1]), "group": np.array([0, 1, 1])})
+    real = Dataset(images[:2], [1, 0], ["alpha", "X"], ["a.inkml", "b.inkml"], name="crohme",
+                   extras={"writer": np.array(["w1", "w2"])})
+    both = concat_datasets([built_in, real])
+    assert both.class_names == ["1", "alpha", "X"]  # catalogue order
+    assert both.label_names() == ["1", "X", "X", "X", "alpha"]
+    assert list(both.extras["duplicate_of"]) == [-1, -1, 1, -1, -1]
+    assert list(both.extras["group"]) == [0, 1, 1, 2, 3]  # the real rows get groups of their own
+    assert list(both.extras["writer"]) == ["", "", "", "w1", "w2"]
+    assert both.sources[3] == "a.inkml" and both.name == "builtin + crohme"

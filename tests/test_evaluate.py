@@ -111,3 +111,14 @@ def test_leakage_flag_uses_the_clean_training_accuracy_when_given():
     assert leakage_flag(augmented)  # the logged figures alone would cry wolf
     assert not leakage_flag(augmented, train_accuracy=0.98)
     assert leakage_flag(augmented, train_accuracy=0.90)
+
+
+def test_top5_counts_a_true_class_anywhere_in_the_five_best():
+    from mathdash.evaluate import top_k_accuracy
+
+    proba = np.array([[0.5, 0.2, 0.1, 0.08, 0.07, 0.05],   # true 4: fifth best
+                      [0.5, 0.2, 0.1, 0.08, 0.07, 0.05],   # true 5: sixth, missed
+                      [0.1, 0.6, 0.1, 0.1, 0.05, 0.05]])  # true 1: first
+    assert top_k_accuracy(np.array([4, 5, 1]), proba, 5) == pytest.approx(2 / 3)
+    assert top_k_accuracy(np.array([4, 5, 1]), proba, 1) == pytest.approx(1 / 3)
+    assert evaluate_predictions(np.array([4, 5, 1]), proba, list("abcdef"))["top5_accuracy"] == pytest.approx(2 / 3)

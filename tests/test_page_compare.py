@@ -155,3 +155,35 @@ def test_the_summary_shown_matches_the_package_table(store):
     shown = at.dataframe[0].value
     expected = summary_table([store.load(run_id) for run_id in shown["id"]])
     pd.testing.assert_series_equal(shown["accuracy"], expected["accuracy"].round(4), check_names=False)
+
+
+@pytest.mark.slow
+def test_scores_on_real_handwriting_show_per_run_with_top5_and_per_class_f1(store):
+    import json
+
+    from mathdash.evaluate import evaluate_predictions
+
+    run_id = "20260101-000002-cnn-bbbbbb"
+    y_true = np.repeat(np.arange(3), 10)
+    proba = np.eye(3)[np.where(np.arange(30) % 5 == 0, (y_true + 1) % 3, y_true)]  # 6 of 30 wrong
+    result = {**evaluate_predictions(y_true, proba, CLASSES), "source": "/data/crohme/inkml",
+              "scope": "the run's test part of /data/crohme/inkml (never trained on), 7 writers",
+              "writers": 7, "evaluated": "2026-12-01T10:00:00"}
+    folder = store.path_of(run_id) / "evaluations"
+    folder.mkdir()
+    (folder / "crohme_inkml.json").write_text(json.dumps(result))
+    try:
+        at = _page()
+        assert not at.exception
+        frames = [frame.value for frame in at.dataframe]
+        table = next(frame for frame in frames if "top-5" in frame.columns)
+        assert table["run"].tolist() == [run_id] and table["writers"].tolist() == [7]
+        assert table["top-1"].tolist() == [pytest.approx(0.8)] and table["top-5"].tolist() == [1.0]
+        bars = chart(at, "compare_real_bars")["data"]
+        assert sorted(values(bars[0]["y"]) + values(bars[1]["y"])) == [pytest.approx(0.8), 1.0]
+        per_class = next(frame for frame in frames if "recall" in frame.columns)
+        assert per_class["images"].tolist() == [10, 10, 10]
+        assert per_class["f1"].tolist() == sorted(per_class["f1"])
+    finally:
+        (folder / "crohme_inkml.json").unlink()
+        folder.rmdir()

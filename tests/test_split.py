@@ -137,3 +137,19 @@ def test_shrinking_the_training_part_keeps_whole_groups_and_the_same_test_set():
     assert shrink_train(split, dataset, 1.0) is split
     with pytest.raises(ConfigError):
         shrink_train(split, dataset, 0.0)
+
+
+def test_no_writer_lands_on_both_sides_and_unknown_writers_stay_apart():
+    rng = np.random.default_rng(3)
+    n = 600
+    writers = np.array([f"w{i % 30}" for i in range(n)])
+    writers[:40] = ""  # files that name no writer
+    dataset = Dataset(np.full((n, 45, 45), 255, np.uint8), rng.integers(0, 5, n), list("abcde"),
+                      [str(i) for i in range(n)], extras={"writer": writers})
+    groups = sample_groups(dataset)
+    assert len(np.unique(groups[40:])) == 30 and len(np.unique(groups[:40])) == 40
+    split = make_split(dataset)
+    train_writers = set(writers[split.train]) - {""}
+    assert train_writers.isdisjoint(set(writers[split.test]) - {""})
+    assert train_writers.isdisjoint(set(writers[split.val]) - {""})
+    assert 0.4 < len(split.train) / n < 0.8 and len(split.test) > 0

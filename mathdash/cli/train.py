@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``train`` subcommand."""
     parser = subparsers.add_parser("train", help="train a model and save it as a run",
                                    description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="builtin:symbols", help="data source (default builtin:symbols)")
+    parser.add_argument("--data", default="builtin:symbols",
+                        help="data source, or several joined by ' + ' (default builtin:symbols)")
     parser.add_argument("--model", default="baseline", help="baseline, cnn, mobilenetv2 or resnet50v2")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                         help="model builder argument, JSON value (e.g. blocks=4); repeatable")
@@ -44,13 +45,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the data, train, print the run id and test metrics; exit status 0 on success."""
-    from mathdash.loaders import load_source
+    from mathdash.loaders import load_data
     from mathdash.runs import RunStore
     from mathdash.train import train_model
 
     config = config_from_args(args)
     store = RunStore(args.runs_dir)
-    dataset = load_source(config.data)
+    dataset = load_data(config.data)
     print(f"data: {config.data}: {len(dataset)} images, {dataset.num_classes} classes")
     bar = _ProgressBar()
     try:

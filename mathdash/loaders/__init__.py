@@ -1,17 +1,20 @@
 """Every supported dataset source, loaded into one ``Dataset``: ``load_source`` and ``detect_kind``.
 
-Kinds: class folders (Kaggle layout), a zip of them, EMNIST idx files, HASYv2, a trusted pickle,
-MathDash's own ``.npz``, and the built-in sets (``builtin:symbols``, ``builtin:digits``).
+Kinds: class folders (Kaggle layout), a zip of them, EMNIST idx files, HASYv2, CROHME InkML
+strokes (a folder or zip of ``.inkml``), a trusted pickle, MathDash's own ``.npz``, and the built-in sets (``builtin:symbols``, ``builtin:digits``).
 """
 
 from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from mathdash.dataset import Dataset
+import numpy as np
+
+from mathdash.dataset import Dataset, concat_datasets
 from mathdash.errors import DatasetError
 from mathdash.loaders.archive import extract_zip, load_zip
 from mathdash.loaders.cache import DatasetCache, default_cache_dir, fetch, file_key
@@ -19,20 +22,46 @@ from mathdash.loaders.emnist import find_emnist_files, is_idx_images_name, load_
 from mathdash.loaders.folder import is_class_folder_tree, load_folder
 from mathdash.loaders.hasy import LABELS_CSV, is_hasy_csv, load_hasy
 from mathdash.loaders.images import is_image_name
+from mathdash.loaders.inkml import SUFFIX as INKML_SUFFIX
+from mathdash.loaders.inkml import is_inkml_tree, is_inkml_zip, load_inkml
 from mathdash.loaders.npzfile import load_npz, save_npz
 from mathdash.loaders.parallel import Progress
 from mathdash.loaders.pickled import PICKLE_WARNING, load_pickle
 from mathdash.loaders.writer import write_folder
 
 __all__ = [
-    "KINDS", "PICKLE_WARNING", "default_cache_dir", "detect_kind", "extract_zip", "load_npz",
-    "load_source", "save_npz", "write_folder",
+    "KINDS", "PICKLE_WARNING", "SOURCE_SEPARATOR", "default_cache_dir", "detect_kind", "extract_zip",
+    "load_data", "load_npz", "load_source", "save_npz", "source_parts", "write_folder",
 ]
 
-KINDS = ("folder", "zip", "emnist", "hasy", "pickle", "npz")
+KINDS = ("folder", "zip", "emnist", "hasy", "inkml", "pickle", "npz")
 BUILTIN_PREFIX = "builtin:"
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".p", ".pk")
 _IDX_IMAGES_MAGIC = b"\x00\x00\x08\x03"
+SOURCE_SEPARATOR = " + "  # joins several sources in one data description (a run's ``data``)
+PART_EXTRA = "source_part"  # which part of a combined description each image came from
+
+
+def source_parts(data: str) -> list[str]:
+    """The sources of a data description: ``"builtin:symbols + ../crohme"`` -> both."""
+    return [part.strip() for part in str(data).split(SOURCE_SEPARATOR) if part.strip()]
+
+
+def load_data(data: str, progress: Progress | None = None, **kwargs) -> Dataset:
+    """Load a data description of one or more sources joined by ``" + "`` into one Dataset.
+
+    With several sources, ``extras["source_part"]`` holds each image's part (0, 1, ...), in order.
+    Keyword arguments go to ``load_source`` for every part.
+    """
+    parts = source_parts(data)
+    if len(parts) <= 1:
+        return load_source(data, progress=progress, **kwargs)
+    datasets = []
+    for number, part in enumerate(parts):
+        dataset = load_source(part, progress=progress, **kwargs)
+        extras = {**dataset.extras, PART_EXTRA: np.full(len(dataset), number, dtype=np.int64)}
+        datasets.append(replace(dataset, extras=extras))
+    return concat_datasets(datasets, name=SOURCE_SEPARATOR.join(parts))
 
 
 def load_source(
@@ -101,7 +130,7 @@ def detect_kind(path: str | Path) -> str:
         raise DatasetError(
             f"cannot tell what {path} holds. Expected a folder of class folders (Kaggle "
             "extracted_images), a .zip of one, EMNIST '*-images-idx3-ubyte[.gz]' files, "
-            f"HASYv2's {LABELS_CSV}, a .pkl of (train_x, train_y) or a MathDash .npz"
+            f"HASYv2's {LABELS_CSV}, a folder or .zip of CROHME .inkml files, a .pkl of (train_x, train_y) or a MathDash .npz"
         )
     return kind
 
@@ -126,6 +155,8 @@ def _load_path(path: Path, kind: str, cache, workers, progress, cache_dir) -> Da
         return load_hasy(path, cache, workers, progress)
     if kind == "npz":
         return load_npz(path)
+    if kind == "inkml":
+        return load_inkml(path, cache, workers, progress)
     if kind == "emnist":
         files = find_emnist_files(path)
         prefix = str(files.images[0].parent) + os.sep
@@ -146,7 +177,9 @@ def _load_builtin(name: str) -> Dataset:
 def _file_kind(path: Path) -> str | None:
     name = path.name.lower()
     if name.endswith(".zip"):
-        return "zip"
+        return "inkml" if is_inkml_zip(path) else "zip"
+    if name.endswith(INKML_SUFFIX):
+        return "inkml"
     if name.endswith(".npz"):
         return "npz"
     if name.endswith(_PICKLE_SUFFIXES):
@@ -180,4 +213,6 @@ def _folder_kind(path: Path) -> str | None:
         return "emnist"
     if is_class_folder_tree(path):
         return "folder"
+    if is_inkml_tree(path):
+        return "inkml"
     return None

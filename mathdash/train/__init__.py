@@ -174,7 +174,31 @@ def _run_metrics(fitted: Any, dataset: Dataset, split: Split, config: TrainConfi
         data_images=len(dataset),
         data_classes=int(np.count_nonzero(np.bincount(dataset.labels))),
     )
+    by_source = _scores_by_source(fitted.model, test, config)
+    if by_source:
+        metrics["by_source"] = by_source
     return metrics
+
+
+def _scores_by_source(model: Any, test: Dataset, config: TrainConfig) -> dict[str, dict[str, Any]]:
+    """Test scores of each source of a combined run (``"a + b"``): real handwriting apart."""
+    from mathdash.evaluate import evaluate_predictions, predict_proba
+    from mathdash.loaders import PART_EXTRA, source_parts
+
+    parts = source_parts(config.data)
+    if PART_EXTRA not in test.extras or len(parts) < 2:
+        return {}
+    part_of = np.asarray(test.extras[PART_EXTRA])
+    proba = predict_proba(model, test.images)
+    scores = {}
+    for number, source in enumerate(parts):
+        rows = np.flatnonzero(part_of == number)
+        if rows.size:
+            found = evaluate_predictions(test.labels[rows], proba[rows], test.class_names)
+            scores[source] = {key: found[key] for key in
+                              ("accuracy", "top5_accuracy", "macro_f1", "test_size", "worst_class",
+                               "worst_f1", "confused_pairs")}
+    return scores
 
 
 def _clean_accuracy(model: Any, dataset: Dataset, index: np.ndarray, seed: int) -> float:
