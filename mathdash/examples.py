@@ -20,7 +20,7 @@ from mathdash.dataset import IMAGE_SIZE, Dataset
 from mathdash.errors import DatasetError
 from mathdash.loaders.writer import folder_name
 from mathdash.runs import ARTIFACTS_DIR
-from mathdash.symbols import KAGGLE_CLASSES
+from mathdash.symbols import KAGGLE_CLASSES, kaggle_class
 
 EXAMPLES_DIR_ENV = "MATHDASH_EXAMPLES_DIR"
 DEFAULT_EXAMPLES_DIR = ARTIFACTS_DIR / "examples"
@@ -45,7 +45,8 @@ class ExampleStore:
 
         Args:
             image: uint8 array (45, 45), ink dark on white (``predict.prepare_drawing``'s output).
-            class_name: its true class, one of ``classes``.
+            class_name: its true class, one of ``classes``; a letter in either case, a LaTeX
+                command or a character is turned into its Kaggle folder (``x`` -> ``X``, ``\\alpha``).
 
         Returns:
             The new file, ``root/<class>/<YYYYmmdd-HHMMSS>-<hex>.png``.
@@ -54,6 +55,8 @@ class ExampleStore:
             DatasetError: an unknown class or an image of the wrong shape or type.
         """
         _check_image(image)
+        if class_name not in self.classes:
+            class_name = kaggle_class(class_name) or class_name
         if class_name not in self.classes:
             raise DatasetError(f"unknown class {class_name!r}: a drawing must be labelled with one of the "
                                f"{len(self.classes)} classes")

@@ -184,7 +184,8 @@ def finetune_saved_run(
         examples: a ``mathdash.examples.ExampleStore`` (None: the default one).
         config: the fine-tune settings.
         store: the ``RunStore`` (None: the default).
-        base_data: the run's data; None loads ``config.json``'s ``data`` (e.g. ``builtin:symbols``).
+        base_data: the run's data; None loads ``config.json``'s ``data`` (e.g. ``builtin:symbols``,
+            or several sources joined by ``" + "``).
         progress, stop_event: as for ``finetune``.
     """
     from mathdash.examples import ExampleStore
@@ -197,9 +198,9 @@ def finetune_saved_run(
     if progress is not None:
         progress({"phase": "prepare", "message": "rebuilding the base run's training and test parts"})
     if base_data is None:
-        from mathdash.loaders import load_source
+        from mathdash.loaders import load_data
 
-        base_data = load_source(str(run.config.get("data", "builtin:symbols")))
+        base_data = load_data(str(run.config.get("data", "builtin:symbols")))
     base_train, base_test = base_parts(base_data, run.config)
     return finetune(run, drawings, base_train, base_test, config, store, progress, stop_event)
 

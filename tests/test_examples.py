@@ -41,9 +41,12 @@ def test_bad_labels_and_images_are_refused(tmp_path):
     store = ExampleStore(tmp_path)
     with pytest.raises(DatasetError, match="unknown class 'plus'"):
         store.add(_image("+"), "plus")
+    assert store.add(_image("0"), "o").parent.name == "o"  # Kaggle's lower-case folder
+    assert store.add(_image("0"), "O").parent.name == "o"  # either case of a letter
+    assert store.add(_image("-"), r"\alpha").parent.name == "alpha"
     with pytest.raises(DatasetError, match="45x45"):
         store.add(np.zeros((28, 28), np.uint8), "+")
-    assert len(store) == 0
+    assert len(store) == 3
 
 
 def test_zip_holds_every_drawing_under_its_class(tmp_path):
