@@ -14,7 +14,7 @@ import streamlit as st
 from PIL import Image
 from streamlit_drawable_canvas import st_canvas
 
-from mathdash.confidence import DEFAULT_MAX_ENTROPY, DEFAULT_MIN_MARGIN, Judgement, UnsureRule
+from mathdash.confidence import DEFAULT_MAX_ENTROPY, DEFAULT_MAX_LINE, DEFAULT_MIN_MARGIN, Judgement, UnsureRule
 from mathdash.errors import MathDashError
 from mathdash.predict import BLANK_REASON, inspect_drawing, rank, read_image
 from mathdash.runs import RunStore, RunSummary
@@ -56,7 +56,10 @@ def unsure_rule_ui() -> UnsureRule:
                            DEFAULT_MIN_MARGIN, 0.05, key="draw_min_margin")
         entropy = st.slider("Largest entropy (0: one class … 1: all equal)", 0.0, 1.0,
                             DEFAULT_MAX_ENTROPY, 0.05, key="draw_max_entropy")
-    return UnsureRule(margin, entropy)
+        line = st.slider("Longest centre line of a symbol (pixels of the 45×45 image)", 40, 400,
+                         DEFAULT_MAX_LINE, 10, key="draw_max_line")
+        st.caption("Set on scribbles and real handwriting by benchmarks/bench_unsure.py (see the README).")
+    return UnsureRule(margin, entropy, line)
 
 
 def input_ui() -> np.ndarray | None:
@@ -182,6 +185,6 @@ if scored is not None:
     image, probabilities, names = scored
     ranking = rank(probabilities, names, TOP_K)
     with result_col:
-        top_guess_ui(ranking, rule.judge(probabilities))
+        top_guess_ui(ranking, rule.judge(probabilities, image))
     candidates_ui(ranking)
 teach_ui(image, ranking[0][0] if ranking else None, names, run_id)

@@ -9,7 +9,7 @@ from PIL import Image
 import mathdash.runs
 from browser_support import SYMBOL_STROKES, drawing_set, render_strokes, save_tiny_run
 from mathdash.cli import main
-from mathdash.confidence import Judgement, UnsureRule, margins, normalised_entropy
+from mathdash.confidence import Judgement, UnsureRule, centre_line_lengths, margins, normalised_entropy
 from mathdash.errors import ArtifactError, ConfigError
 from mathdash.predict import (
     BLANK_REASON,
@@ -264,13 +264,30 @@ def test_unsure_rule_flags_close_and_spread_out_answers():
     judged = rule.judge(close)
     assert not judged.sure and "margin 0.05 < 0.30" in judged.reason
     assert rule.judge(confident) == Judgement(True, pytest.approx(0.85), pytest.approx(
-        normalised_entropy(confident)[0]), "")
+        normalised_entropy(confident)[0]), None, "")
     # entropy alone: a clear winner over a long, even tail
     tail = np.array([0.6] + [0.4 / 80] * 80)
     assert margins(tail)[0] > 0.3 and UnsureRule(0.3, 0.2).judge(tail).reason.startswith("the probabilities")
     assert UnsureRule.from_dict(rule.to_dict()) == rule
     with pytest.raises(ConfigError, match="min_margin"):
         UnsureRule(min_margin=1.5)
+    with pytest.raises(ConfigError, match="max_line"):
+        UnsureRule(max_line=0)
+
+
+def test_a_long_centre_line_is_no_symbol():
+    image = np.full((45, 45), 255, np.uint8)
+    image[10, 5:40] = 0  # a 35 px bar
+    image[30, 5:40] = 0
+    assert centre_line_lengths(image).tolist() == [70]
+    assert centre_line_lengths(np.stack([image, np.full((45, 45), 255, np.uint8)])).tolist() == [70, 0]
+    confident = np.array([0.97, 0.01, 0.01, 0.01])
+    assert UnsureRule(max_line=80).judge(confident, image).sure
+    judged = UnsureRule(max_line=60).judge(confident, image)
+    assert not judged.sure and judged.line == 70 and "centre line 70 px > 60" in judged.reason
+    assert UnsureRule(max_line=None).judge(confident, image).sure
+    np.testing.assert_array_equal(UnsureRule(max_line=60).unsure(np.stack([confident] * 2)), [False, False])
+    np.testing.assert_array_equal(UnsureRule(max_line=60).unsure(confident, image[None]), [True])
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from mathdash.confidence import DEFAULT_MAX_ENTROPY, DEFAULT_MIN_MARGIN, Judgement, UnsureRule
+from mathdash.confidence import DEFAULT_MAX_ENTROPY, DEFAULT_MAX_LINE, DEFAULT_MIN_MARGIN, Judgement, UnsureRule
 from mathdash.symbols import symbol
 
 OK, BLANK, UNREADABLE = "ok", "blank", "unreadable"
@@ -54,12 +54,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"unsure below this top-1 minus top-2 gap (default {DEFAULT_MIN_MARGIN})")
     parser.add_argument("--max-entropy", type=float, default=DEFAULT_MAX_ENTROPY,
                         help=f"unsure above this normalised entropy (default {DEFAULT_MAX_ENTROPY})")
+    parser.add_argument("--max-line", type=int, default=DEFAULT_MAX_LINE,
+                        help=f"not a symbol above this many centre-line pixels of the 45x45 image "
+                             f"(default {DEFAULT_MAX_LINE}; 0: no limit)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Classify every readable file; exit status 1 only when no file could be read."""
-    rule = UnsureRule(args.min_margin, args.max_entropy)
+    rule = UnsureRule(args.min_margin, args.max_entropy, args.max_line or None)
     results, prepared = _read_all(args.images)
     run_id = _rank(results, prepared, args.run, args.top, rule) if prepared else args.run
     _print(results, run_id, args.json)
@@ -99,9 +102,9 @@ def _rank(results: list[FileResult], prepared: dict[int, np.ndarray], run_id: st
     run_id = resolve_run_id(run_id)
     predictor = load_predictor(run_id)
     probabilities = predictor.probabilities(np.stack(list(prepared.values())))
-    for index, row in zip(prepared, probabilities):
+    for (index, image), row in zip(prepared.items(), probabilities):
         results[index].top = rank(row, predictor.class_names, k)
-        results[index].judgement = rule.judge(row)
+        results[index].judgement = rule.judge(row, image)
     return run_id
 
 
