@@ -35,7 +35,7 @@ BATCH_SIZE = 256  # images per forward pass when ranking many at once (the comma
 # no dot): blowing its one-point centre line up to the frame would make a blob the model calls "+".
 DOT_MAX_EXTENT = 1.8
 BLANK_REASON = "nothing drawn: draw a symbol"
-DOT_REASON = "a dot is not one of the symbols: draw a symbol"
+DOT_REASON = "a dot (or a filled blob) is not one of the symbols: draw a symbol"
 _INK_LEVEL = 0.5  # ink strength (0 paper .. 1 full ink) that counts as a stroke pixel
 _WORK_LEVEL = 0.3  # lower after resampling, so a thin line that lost contrast stays connected
 

@@ -116,7 +116,7 @@ def test_digit_classes_stay_categories_on_the_chart(store):
 def test_a_dot_is_not_read_as_a_symbol(store):
     at = _page(render_strokes([[(0.5, 0.5), (0.51, 0.5)]], width=18))
     assert not at.exception and _top_guess(at) is None
-    assert "a dot is not one of the symbols" in at.info[0].value
+    assert "a dot (or a filled blob) is not one of the symbols" in at.info[0].value
     assert len(at.image) == 0
 
 
@@ -196,8 +196,9 @@ def test_save_drawings_then_fine_tune_and_activate(store, examples_dir, monkeypa
     assert result.base_run == "tiny" and result.drawings == 2 and result.before["drawings"] <= 0.5
     assert (store.root / result.run_id / "model.keras").is_file()
     assert store.active_id() == "tiny"  # not active until asked
-    scores = at.dataframe[0].value
-    assert list(scores.columns) == ["before", "after"] and scores.loc["your drawings", "after"] == result.after["drawings"]
+    scores = at.table[0].value
+    assert list(scores.columns) == ["before", "after"]
+    assert scores.loc["your drawings", "after"] == f"{result.after['drawings']:.1%}"
     at.button(key="teach_activate").click().run()
     assert not at.exception
     assert store.active_id() == result.run_id

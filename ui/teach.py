@@ -55,7 +55,7 @@ def examples_ui() -> int:
     counts = store.counts()
     total = sum(counts.values())
     if not total:
-        st.caption("No drawing saved yet: draw a symbol, pick its class and press \"Save as example\".")
+        st.caption("No drawing saved yet: draw, pick the right class and press \"Save as example\".")
         return 0
     listed = ", ".join(f"{symbol(name).glyph} {count}" for name, count in counts.items())
     st.markdown(f"**{total} saved drawing{'s' if total != 1 else ''}**: {listed}")
@@ -89,7 +89,8 @@ def result_ui(result: FinetuneResult) -> None:
         return
     table = pd.DataFrame({"before": result.before, "after": result.after}).rename(
         index={"drawings": "your drawings", "test": "test set (the base run's held-out images)"})
-    st.dataframe(table.style.format("{:.1%}"), key="teach_scores")
+    with st.container(key="teach_scores"):
+        st.table(table.map(lambda value: f"{value:.1%}"))
     note = f" ({result.dropped} of classes the model lacks left out)" if result.dropped else ""
     st.caption(f"Fine-tuned run `{result.run_id}` from `{result.base_run}` on {result.drawings} drawings{note}; "
                "\"your drawings\" are the ones it was tuned on.")
