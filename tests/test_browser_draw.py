@@ -89,10 +89,11 @@ def _draw(page, strokes) -> None:
     """Draw on the canvas shown now (a save replaces it with a new, empty one)."""
     from playwright.sync_api import expect
 
-    canvas = page.locator("canvas.upper-canvas")
-    expect(canvas).to_have_count(1, timeout=WAIT_MS)  # the replaced canvas has left the page
-    canvas.wait_for(timeout=WAIT_MS)
     _settled(page)
+    canvases = page.locator("canvas.upper-canvas")
+    expect(canvases).to_have_count(1, timeout=WAIT_MS)  # the replaced canvas has left the page
+    canvas = canvases.last
+    canvas.wait_for(timeout=WAIT_MS)
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(200)  # the page may still scroll after a rerun: read the box once it rests
     draw_with_mouse(page, canvas.bounding_box(), strokes, top_skip=TOOLBAR_HEIGHT)
@@ -114,6 +115,16 @@ def test_digit_chart_shows_five_named_bars(draw_page):
     expect(ticks).to_have_count(5, timeout=WAIT_MS)  # numbers on a numeric axis showed 0/5/10
     assert "1" in ticks.all_text_contents()
     expect(chart.locator(".bars .point")).to_have_count(5)
+
+
+def test_only_the_canvas_tools_that_work_here_are_shown(draw_page):
+    from playwright.sync_api import expect
+
+    draw_page.locator("canvas.upper-canvas").hover()
+    for name in ("Undo", "Redo", "Reset canvas & history"):
+        expect(draw_page.get_by_role("button", name=name)).to_have_count(1)
+    for name in ("Update the app with this drawing", "Edit"):
+        expect(draw_page.get_by_role("button", name=name)).to_be_hidden()
 
 
 def test_a_dot_gets_no_guess(draw_page):
