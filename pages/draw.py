@@ -20,6 +20,7 @@ from mathdash.predict import BLANK_REASON, inspect_drawing, rank, read_image
 from mathdash.runs import RunStore, RunSummary
 from mathdash.symbols import symbol
 from ui import predictors, teach
+from ui.canvas_tools import hide_canvas_tools
 
 CANVAS_SIZE = 280
 PREVIEW_SIZE = 180
@@ -74,6 +75,7 @@ def canvas_ui() -> np.ndarray | None:
     result = st_canvas(stroke_width=stroke_width, stroke_color="#000000", background_color="#FFFFFF",
                        height=CANVAS_SIZE, width=CANVAS_SIZE, drawing_mode="freedraw",
                        return_image_data=True, key=teach.canvas_key())
+    hide_canvas_tools()
     st.caption("Undo, redo and clear are in the canvas toolbar (hover over the canvas).")
     return result.image_data
 
