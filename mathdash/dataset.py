@@ -138,7 +138,7 @@ class Dataset:
         return [self.class_names[i] for i in self.labels]
 
     def summary(self) -> dict[str, Any]:
-        """Headline statistics: sizes, class count, smallest and largest classes."""
+        """Headline statistics: sizes, class count, smallest and largest classes, writers (or None)."""
         counts = Counter(self.class_counts())
         nonzero = [c for c in counts.values() if c]
         return {
@@ -150,7 +150,15 @@ class Dataset:
             "largest_count": max(nonzero) if nonzero else 0,
             "smallest_count": min(nonzero) if nonzero else 0,
             "classes_under_50": sum(1 for c in counts.values() if c < 50),
+            "writers": _known_writers(self.extras.get("writer")),
         }
+
+
+def _known_writers(writers: np.ndarray | None) -> int | None:
+    """Distinct non-empty writer ids; None when the source names no writers at all."""
+    if writers is None:
+        return None
+    return len(set(np.asarray(writers).astype(str)) - {""})
 
 
 ROW_INDEX_EXTRAS = ("duplicate_of", "augmented_from")  # hold a row index, -1 for none

@@ -25,7 +25,9 @@ Keys added by ``mathdash.train``: ``state`` ('done' or 'stopped'), ``created`` (
     ``clean_train_accuracy`` (the final model on up to 2,000 un-augmented training images),
     ``leakage_flag`` (bool, see ``leakage_flag``), ``params`` (int), ``split`` (sizes of
     ``train``, ``val``, ``test`` and ``test_real``, the real images scored), ``data_images`` and
-    ``data_classes`` (after duplicate removal and balancing).
+    ``data_classes`` (after duplicate removal and balancing); for a run on several sources
+    (``"a + b"``), ``by_source``: source -> its test images' ``accuracy``, ``top5_accuracy``,
+    ``macro_f1``, ``test_size``, ``worst_class``, ``worst_f1`` and ``confused_pairs``.
 """
 
 from __future__ import annotations

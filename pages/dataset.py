@@ -27,6 +27,8 @@ def overview_ui(dataset: Dataset) -> None:
     cols[3].metric("Load time", f"{report.seconds:.2f} s", "cached" if report.from_cache else None,
                    delta_color="off")
     cols[4].metric("Skipped files", len(report.skipped))
+    if summary["writers"] is not None:
+        st.caption(f"{summary['writers']:,} writers named: the split keeps each writer's symbols on one side.")
     if summary["largest_count"]:
         st.caption(
             f"Largest class {symbols.label(summary['largest_class'])}: {summary['largest_count']:,} images; "

@@ -110,3 +110,14 @@ def test_a_folder_without_inkml_is_refused(tmp_path):
     (tmp_path / "notes.txt").write_text("nothing here")
     with pytest.raises(DatasetError, match="no .inkml files"):
         load_source(tmp_path, kind="inkml", use_cache=False)
+
+
+def test_data_info_names_the_writers(tmp_path, capsys):
+    from mathdash.cli import main
+
+    write_corpus(tmp_path / "crohme")
+    assert main(["data", "info", str(tmp_path / "crohme"), "--kind", "inkml"]) == 0
+    out = capsys.readouterr().out
+    assert "9 images, 9 classes" in out and ", 3 writers" in out
+    assert "note: 1 symbols have no Kaggle class and were left out: '.' x1" in out
+    assert "broken.inkml" in out

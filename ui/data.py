@@ -26,6 +26,7 @@ _FOLDER_KINDS = {
     "folder": "Class folders (Kaggle layout)",
     "emnist": "EMNIST idx files",
     "hasy": "HASYv2 (hasy-data-labels.csv)",
+    "inkml": "CROHME InkML strokes (.inkml folder or zip)",
     "npz": "MathDash .npz",
     "pickle": "Pickled (train_x, train_y)",
 }

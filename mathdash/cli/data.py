@@ -16,7 +16,7 @@ from mathdash.errors import ConfigError, DatasetError
 from mathdash.symbols import label
 
 SHOWN_SKIPS = 20  # 'info' lists this many skipped files (all with --json)
-KIND_CHOICES = ["auto", "folder", "zip", "emnist", "hasy", "pickle", "npz"]
+KIND_CHOICES = ["auto", "folder", "zip", "emnist", "hasy", "inkml", "pickle", "npz"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,7 +61,8 @@ def run_info(args: argparse.Namespace) -> int:
         return 0
     summary = dataset.summary()
     print(f"{summary['name']}: {summary['images']:,} images, {summary['classes']} classes, "
-          f"original size {summary['original_size'][0]}x{summary['original_size'][1]}")
+          f"original size {summary['original_size'][0]}x{summary['original_size'][1]}"
+          + (f", {summary['writers']:,} writers" if summary["writers"] is not None else ""))
     for name, count in dataset.class_counts().items():
         print(f"  {label(name):<24} {count:>8,}")
     _print_report(dataset)
