@@ -31,6 +31,11 @@ WORK_SIZE = 128  # the ink box's longer side while skeletonising: fine enough fo
 MIN_INK_FRACTION = 0.0005  # less ink than this share of the picture is "nothing drawn"
 MIN_INK_PIXELS = 4
 BATCH_SIZE = 256  # images per forward pass when ranking many at once (the command line)
+# A drawing whose ink box is at most this many pen widths across is a dot (the Kaggle classes hold
+# no dot): blowing its one-point centre line up to the frame would make a blob the model calls "+".
+DOT_MAX_EXTENT = 1.8
+BLANK_REASON = "nothing drawn: draw a symbol"
+DOT_REASON = "a dot (or a filled blob) is not one of the symbols: draw a symbol"
 _INK_LEVEL = 0.5  # ink strength (0 paper .. 1 full ink) that counts as a stroke pixel
 _WORK_LEVEL = 0.3  # lower after resampling, so a thin line that lost contrast stays connected
 
@@ -50,7 +55,22 @@ def prepare_drawing(pixels: np.ndarray, pen_width: float = TRAINING_PEN_WIDTH) -
         pen_width: stroke width, in pixels of the 45x45 result, to redraw the drawing with.
 
     Returns:
-        uint8 array (45, 45), ink dark on white; None when the picture holds (almost) no ink.
+        uint8 array (45, 45), ink dark on white; None when the picture holds (almost) no ink or
+        only a dot (``inspect_drawing`` says which).
+
+    Raises:
+        ValueError: when ``pixels`` is not an image-shaped array.
+    """
+    return inspect_drawing(pixels, pen_width)[0]
+
+
+def inspect_drawing(pixels: np.ndarray, pen_width: float = TRAINING_PEN_WIDTH) -> tuple[np.ndarray | None, str]:
+    """``prepare_drawing`` with the reason when there is nothing to read.
+
+    Returns:
+        (uint8 array (45, 45), "") for a symbol; (None, ``BLANK_REASON``) when (almost) no ink is
+        drawn; (None, ``DOT_REASON``) when the ink is a dot: its box spans at most
+        ``DOT_MAX_EXTENT`` stroke widths.
 
     Raises:
         ValueError: when ``pixels`` is not an image-shaped array.
@@ -58,12 +78,23 @@ def prepare_drawing(pixels: np.ndarray, pen_width: float = TRAINING_PEN_WIDTH) -
     ink = _ink_strength(pixels)
     stroke = ink >= _INK_LEVEL
     if stroke.sum() < max(MIN_INK_PIXELS, MIN_INK_FRACTION * stroke.size):
-        return None
+        return None, BLANK_REASON
     rows = np.flatnonzero(stroke.any(axis=1))
     cols = np.flatnonzero(stroke.any(axis=0))
     crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    if _is_dot(crop >= _INK_LEVEL):
+        return None, DOT_REASON
     centre_line = skeletonize(np.pad(_resample(crop, WORK_SIZE) >= _WORK_LEVEL, 1))
-    return fit_to_box(_redraw(centre_line, pen_width), IMAGE_SIZE, DEFAULT_MARGIN)
+    return fit_to_box(_redraw(centre_line, pen_width), IMAGE_SIZE, DEFAULT_MARGIN), ""
+
+
+def _is_dot(stroke: np.ndarray) -> bool:
+    """True when a cropped stroke mask is no wider or taller than ``DOT_MAX_EXTENT`` pen widths.
+
+    The pen width is the diameter of the largest disc inside the ink.
+    """
+    width = 2.0 * float(ndimage.distance_transform_edt(np.pad(stroke, 1)).max())
+    return max(stroke.shape) <= DOT_MAX_EXTENT * max(width, 1.0)
 
 
 def estimate_pen_width(images: np.ndarray) -> float:

@@ -7,6 +7,7 @@ model those tests train, and the browser test (drawn with Playwright's mouse on 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -37,6 +38,12 @@ SYMBOL_STROKES: dict[str, list[Stroke]] = {
     "+": [[(0.5, 0.22), (0.5, 0.78)], [(0.22, 0.5), (0.78, 0.5)]],
     "0": [_ellipse(0.5, 0.5, 0.2, 0.3)],
 }
+
+# Shapes that are no symbol: a dense zigzag scribble, and a spiral (taught as a new class).
+SCRIBBLE: list[Stroke] = [[(0.15 + 0.7 * (i % 2), 0.15 + 0.0875 * i) for i in range(9)],
+                          _ellipse(0.5, 0.5, 0.3, 0.3)]
+SPIRAL: list[Stroke] = [[(0.5 + 0.35 * np.cos(a) * a / 8.5, 0.5 + 0.35 * np.sin(a) * a / 8.5)
+                         for a in np.linspace(0.5, 8.5, 24)]]
 
 
 def jitter(strokes: list[Stroke], rng: np.random.Generator, amount: float = 1.0) -> list[Stroke]:
@@ -122,16 +129,19 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_app(port: int, log: Path, root: Path = REPO, timeout: float = 120.0) -> Iterator[str]:
+def streamlit_app(port: int, log: Path, root: Path = REPO, timeout: float = 120.0,
+                  env: dict[str, str] | None = None) -> Iterator[str]:
     """Run ``streamlit run app.py`` in ``root`` on ``port`` until the block ends; yields its base URL.
 
-    The server's output goes to ``log`` (a pipe nobody reads could fill up and stall it).
+    The server's output goes to ``log`` (a pipe nobody reads could fill up and stall it); ``env``
+    adds environment variables (e.g. a run store of the test's own).
     """
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with open(log, "w") as output:
-        process = subprocess.Popen(command, cwd=root, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=root, stdout=output, stderr=subprocess.STDOUT,
+                                   env={**os.environ, **(env or {})})
     try:
         _wait_healthy(process, f"http://127.0.0.1:{port}/_stcore/health", timeout, log)
         yield f"http://127.0.0.1:{port}"

@@ -9,11 +9,15 @@ from PIL import Image
 import mathdash.runs
 from browser_support import SYMBOL_STROKES, drawing_set, render_strokes, save_tiny_run
 from mathdash.cli import main
-from mathdash.errors import ArtifactError
+from mathdash.confidence import Judgement, UnsureRule, centre_line_lengths, margins, normalised_entropy
+from mathdash.errors import ArtifactError, ConfigError
 from mathdash.predict import (
+    BLANK_REASON,
+    DOT_REASON,
     TRAINING_PEN_WIDTH,
     Predictor,
     estimate_pen_width,
+    inspect_drawing,
     load_predictor,
     prepare_drawing,
 )
@@ -230,3 +234,69 @@ def test_predict_command_fails_only_when_nothing_is_readable(tmp_path, capsys, m
         main(["predict", str(bad), "--top", "0"])
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(": ")[1] for line in lines] == ["unreadable", "unreadable"]
+
+
+# --- dots and the unsure rule ---------------------------------------------------------------
+
+@pytest.mark.parametrize("width", [10, 18, 35])
+def test_a_dot_is_no_symbol(width):
+    dot = render_strokes([[(0.5, 0.5), (0.505, 0.5)]], width=width)
+    assert inspect_drawing(dot) == (None, DOT_REASON)
+    assert prepare_drawing(dot) is None
+    assert inspect_drawing(np.zeros((280, 280, 4), np.uint8)) == (None, BLANK_REASON)
+
+
+@pytest.mark.parametrize("name", SYMBOLS)
+def test_short_strokes_with_a_thick_pen_are_still_symbols(name):
+    image, why = inspect_drawing(render_strokes(SYMBOL_STROKES[name], width=40))
+    assert why == "" and image.shape == (45, 45)
+
+
+def test_unsure_rule_flags_close_and_spread_out_answers():
+    rule = UnsureRule(min_margin=0.3, max_entropy=0.5)
+    confident = np.array([0.9, 0.05, 0.03, 0.02])
+    close = np.array([0.45, 0.40, 0.10, 0.05])
+    flat = np.full(4, 0.25)
+    np.testing.assert_array_equal(rule.unsure(np.stack([confident, close, flat])), [False, True, True])
+    assert margins(close)[0] == pytest.approx(0.05)
+    assert normalised_entropy(flat)[0] == pytest.approx(1.0)
+    assert normalised_entropy(np.eye(4)[:1])[0] == pytest.approx(0.0, abs=1e-9)
+    judged = rule.judge(close)
+    assert not judged.sure and "margin 0.05 < 0.30" in judged.reason
+    assert rule.judge(confident) == Judgement(True, pytest.approx(0.85), pytest.approx(
+        normalised_entropy(confident)[0]), None, "")
+    # entropy alone: a clear winner over a long, even tail
+    tail = np.array([0.6] + [0.4 / 80] * 80)
+    assert margins(tail)[0] > 0.3 and UnsureRule(0.3, 0.2).judge(tail).reason.startswith("the probabilities")
+    assert UnsureRule.from_dict(rule.to_dict()) == rule
+    with pytest.raises(ConfigError, match="min_margin"):
+        UnsureRule(min_margin=1.5)
+    with pytest.raises(ConfigError, match="max_line"):
+        UnsureRule(max_line=0)
+
+
+def test_a_long_centre_line_is_no_symbol():
+    image = np.full((45, 45), 255, np.uint8)
+    image[10, 5:40] = 0  # a 35 px bar
+    image[30, 5:40] = 0
+    assert centre_line_lengths(image).tolist() == [70]
+    assert centre_line_lengths(np.stack([image, np.full((45, 45), 255, np.uint8)])).tolist() == [70, 0]
+    confident = np.array([0.97, 0.01, 0.01, 0.01])
+    assert UnsureRule(max_line=80).judge(confident, image).sure
+    judged = UnsureRule(max_line=60).judge(confident, image)
+    assert not judged.sure and judged.line == 70 and "centre line 70 px > 60" in judged.reason
+    assert UnsureRule(max_line=None).judge(confident, image).sure
+    np.testing.assert_array_equal(UnsureRule(max_line=60).unsure(np.stack([confident] * 2)), [False, False])
+    np.testing.assert_array_equal(UnsureRule(max_line=60).unsure(confident, image[None]), [True])
+
+
+@pytest.mark.slow
+def test_predict_command_says_when_it_is_unsure(store_as_default, tmp_path, capsys):
+    path = _save_png(tmp_path / "plus.png", render_strokes(SYMBOL_STROKES["+"], width=20))
+    dot = _save_png(tmp_path / "dot.png", render_strokes([[(0.5, 0.5), (0.5, 0.5)]], width=20))
+    assert main(["predict", path, dot, "--json", "--min-margin", "1.0"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert results[0]["sure"] is False and "margin" in results[0]["unsure_reason"]
+    assert results[1]["status"] == "blank" and results[1]["error"] == DOT_REASON
+    assert main(["predict", path]) == 0
+    assert "not sure" not in capsys.readouterr().out

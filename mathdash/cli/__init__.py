@@ -13,7 +13,9 @@ import sys
 from mathdash.errors import MathDashError
 
 # Subcommand modules, in the order the help lists them.
-COMMAND_MODULES = ["data", "dedup", "augment", "train", "evaluate", "tune", "study", "runs", "predict"]
+COMMAND_MODULES = [
+    "data", "dedup", "augment", "train", "evaluate", "tune", "study", "runs", "predict", "examples", "finetune",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

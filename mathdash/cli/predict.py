@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from mathdash.confidence import DEFAULT_MAX_ENTROPY, DEFAULT_MAX_LINE, DEFAULT_MIN_MARGIN, Judgement, UnsureRule
 from mathdash.symbols import symbol
 
 OK, BLANK, UNREADABLE = "ok", "blank", "unreadable"
@@ -26,12 +27,16 @@ class FileResult:
     status: str
     error: str = ""
     top: list[tuple[str, float]] = field(default_factory=list)
+    judgement: Judgement | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        judged = self.judgement
         return {
             "path": self.path,
             "status": self.status,
             "error": self.error,
+            "sure": None if judged is None else judged.sure,
+            "unsure_reason": "" if judged is None else judged.reason,
             "top": [{"class": name, "label": symbol(name).label, "latex": symbol(name).latex,
                      "probability": round(p, 6)} for name, p in self.top],
         }
@@ -45,29 +50,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--run", default=None, help="run id (default: the active run)")
     parser.add_argument("--top", type=_positive_int, default=5, help="how many classes to list (default 5)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    parser.add_argument("--min-margin", type=float, default=DEFAULT_MIN_MARGIN,
+                        help=f"unsure below this top-1 minus top-2 gap (default {DEFAULT_MIN_MARGIN})")
+    parser.add_argument("--max-entropy", type=float, default=DEFAULT_MAX_ENTROPY,
+                        help=f"unsure above this normalised entropy (default {DEFAULT_MAX_ENTROPY})")
+    parser.add_argument("--max-line", type=int, default=DEFAULT_MAX_LINE,
+                        help=f"not a symbol above this many centre-line pixels of the 45x45 image "
+                             f"(default {DEFAULT_MAX_LINE}; 0: no limit)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Classify every readable file; exit status 1 only when no file could be read."""
+    rule = UnsureRule(args.min_margin, args.max_entropy, args.max_line or None)
     results, prepared = _read_all(args.images)
-    run_id = _rank(results, prepared, args.run, args.top) if prepared else args.run
+    run_id = _rank(results, prepared, args.run, args.top, rule) if prepared else args.run
     _print(results, run_id, args.json)
     return 0 if any(r.status != UNREADABLE for r in results) else 1
 
 
 def _read_all(paths: list[str]) -> tuple[list[FileResult], dict[int, np.ndarray]]:
     """One result per path, and the prepared 45x45 image of each readable, non-blank one by index."""
-    from mathdash.predict import prepare_drawing, read_image
+    from mathdash.predict import inspect_drawing, read_image
 
     results, prepared = [], {}
     for path in paths:
         pixels, error = read_image(path)
-        image = prepare_drawing(pixels) if pixels is not None else None
+        image, why = inspect_drawing(pixels) if pixels is not None else (None, "")
         if pixels is None:
             results.append(FileResult(path, UNREADABLE, error))
         elif image is None:
-            results.append(FileResult(path, BLANK, "no symbol found: draw a symbol"))
+            results.append(FileResult(path, BLANK, why))
         else:
             prepared[len(results)] = image
             results.append(FileResult(path, OK))
@@ -81,15 +94,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _rank(results: list[FileResult], prepared: dict[int, np.ndarray], run_id: str | None, k: int) -> str:
-    """Fill in the top classes of the prepared images; returns the id of the run used."""
+def _rank(results: list[FileResult], prepared: dict[int, np.ndarray], run_id: str | None, k: int,
+          rule: UnsureRule) -> str:
+    """Fill in the top classes and the judgement of the prepared images; returns the run id used."""
     from mathdash.predict import load_predictor, rank, resolve_run_id
 
     run_id = resolve_run_id(run_id)
     predictor = load_predictor(run_id)
     probabilities = predictor.probabilities(np.stack(list(prepared.values())))
-    for index, row in zip(prepared, probabilities):
+    for (index, image), row in zip(prepared.items(), probabilities):
         results[index].top = rank(row, predictor.class_names, k)
+        results[index].judgement = rule.judge(row, image)
     return run_id
 
 
@@ -102,4 +117,5 @@ def _print(results: list[FileResult], run_id: str | None, as_json: bool) -> None
             print(f"{result.path}: {result.status}: {result.error}")
             continue
         ranked = ", ".join(f"{symbol(name).label} {p:.1%}" for name, p in result.top)
-        print(f"{result.path}: {ranked}")
+        unsure = result.judgement is not None and not result.judgement.sure
+        print(f"{result.path}: {'not sure / not a symbol? ' if unsure else ''}{ranked}")
