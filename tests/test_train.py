@@ -5,6 +5,7 @@ import threading
 import numpy as np
 import pytest
 
+from mathdash.builtin import load_digits
 from mathdash.dataset import Dataset
 from mathdash.errors import ConfigError
 from mathdash.runs import RunStore
@@ -168,10 +169,6 @@ def test_command_line_trains_lists_and_evaluates(tmp_path, capsys):
 @pytest.mark.slow
 def test_digits_floor_with_the_baseline(tmp_path):
     """scikit-learn's real handwritten digits through the whole pipeline: >= 98% on held-out test."""
-    try:
-        from mathdash.builtin import load_digits
-    except ImportError:
-        pytest.skip("mathdash.builtin is not there yet")
     config = TrainConfig(data="builtin:digits", model="baseline", epochs=40, patience=5, batch_size=64,
                          augment="default")
     result = train_model(load_digits(), config, store=RunStore(tmp_path, default_dir=None))
