@@ -1,0 +1,84 @@
+"""Leakage reports in detail: the JSON form, the method and progress handed through, split indices
+in any integer form, the default split share.
+
+Written to kill the mutants ``benchmarks/mutation.py`` found alive in ``mathdash/dedup/leakage.py``;
+the broad behaviour is in ``test_dedup_leakage.py``. Other work changes ``mathdash.dedup`` (verification):
+these tests pin only what exists today, one promise per function, so they merge without conflict.
+"""
+
+import numpy as np
+import pytest
+
+from mathdash.dedup import find_leakage, hash_images, leakage_from_hashes, random_split, split_leakage
+from mathdash.errors import ConfigError
+
+
+def _drawings(count: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    images = np.full((count, 45, 45), 255, np.uint8)
+    for image in images:
+        y, x, h, w = rng.integers(3, 20, 4)
+        image[y:y + h + 5, x:x + w + 5] = 0
+        image[rng.integers(0, 45, 40), rng.integers(0, 45, 40)] = 0
+    return images
+
+
+def test_leakage_report_to_dict_has_every_field():
+    train = _drawings(6, seed=1)
+    test = np.concatenate([train[[4, 1]], _drawings(2, seed=2)])  # two exact copies, two new
+    report = find_leakage(train, test, method="dhash", threshold=0)
+    assert report.to_dict() == {
+        "method": "dhash", "threshold": 0, "train_images": 6, "test_images": 4, "leaking_test_images": 2,
+        "fraction": 0.5,
+        "matches": [{"test": 0, "train": 4, "distance": 0}, {"test": 1, "train": 1, "distance": 0}],
+    }
+    thirds = leakage_from_hashes(hash_images(train), hash_images(test[[0, 2, 3]]), 0)
+    assert thirds.to_dict()["fraction"] == 0.333333  # rounded to six places
+
+
+def test_find_leakage_hashes_with_the_method_it_is_given_and_reports_progress():
+    train, test = _drawings(8, seed=3), _drawings(5, seed=4)
+    calls = []
+    for method in ("dhash", "ahash"):
+        report = find_leakage(train, test, method=method, threshold=20,
+                              progress=lambda done, total, message="": calls.append((done, total)))
+        expected = leakage_from_hashes(hash_images(train, method), hash_images(test, method), 20, method)
+        assert report.method == method and report.threshold == 20
+        assert report.test_indices.tolist() == expected.test_indices.tolist()
+        assert report.distances.tolist() == expected.distances.tolist()
+    assert (8, 8) in calls and (5, 5) in calls  # both sets hashed with progress
+
+
+def test_unmatched_test_images_are_left_out_with_int64_fields():
+    train = _drawings(4, seed=5)
+    test = np.concatenate([_drawings(3, seed=6), train[[2]]])
+    report = leakage_from_hashes(hash_images(train), hash_images(test), 0, "phash")
+    assert report.test_indices.tolist() == [3] and report.train_indices.tolist() == [2]
+    assert report.distances.tolist() == [0] and report.method == "phash"
+    assert {report.train_indices.dtype, report.distances.dtype, report.test_indices.dtype} == {np.dtype(np.int64)}
+
+
+def test_split_leakage_reads_any_integer_indices_and_names_the_overlap():
+    images = _drawings(6, seed=7)
+    images[5] = images[0]  # row 5 copies row 0
+    hashes = hash_images(images)
+    for cast in (np.int32, np.uint16, list):
+        train, test = cast(np.array([0, 1, 2])), cast(np.array([5, 3, 4]))
+        report = split_leakage(hashes, train, test, 0, method="dhash")
+        assert report.test_indices.tolist() == [5] and report.train_indices.tolist() == [0]
+        assert report.method == "dhash" and report.n_test == 3
+    with pytest.raises(ConfigError, match="^train and test rows overlap; a split must put each image on one side$"):
+        split_leakage(hashes, [0, 1], [1, 2], 0)
+
+
+def test_split_leakage_lists_leaks_in_ascending_dataset_rows():
+    images = _drawings(4, seed=8)
+    images = np.concatenate([images, images])  # rows 4..7 copy rows 0..3
+    report = split_leakage(hash_images(images), np.array([0, 1, 2, 3]), np.array([7, 5, 6, 4]), 0)
+    assert report.test_indices.tolist() == [4, 5, 6, 7] and report.train_indices.tolist() == [0, 1, 2, 3]
+
+
+def test_random_split_holds_out_a_fifth_by_default():
+    train, test = random_split(50)
+    assert (len(train), len(test)) == (40, 10)
+    assert test.tolist() == random_split(50, 0.2, seed=0)[1].tolist()
