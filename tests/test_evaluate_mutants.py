@@ -155,4 +155,5 @@ def test_leakage_flag_edges(monkeypatch):
     assert leakage_flag({"accuracy": [0.5], "val_accuracy": [0.8125]}, train_accuracy=0.5)
     assert not leakage_flag({"accuracy": [0.5, 0.5], "val_accuracy": [0.75, 0.75]})  # the margin, not more
     assert not leakage_flag({"val_accuracy": [0.9]})  # no training accuracy to compare with
+    assert not leakage_flag({"accuracy": [0.9]})  # no validation accuracy
     assert not leakage_flag({"accuracy": [], "val_accuracy": []})  # no epochs
