@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +54,82 @@ GROUPS: dict[str, Group] = {
 
 # Mutants that survive because they change nothing a caller can see; each was read and judged by hand.
 # Keys are mutmut's names (they shift when the function they live in is edited: re-check then).
-EQUIVALENT: dict[str, str] = {}
+_INT64_DEFAULT = "numpy's default integer is int64 here: the same array"
+_SAME_ARGMAX = "an extra zero column, or scaled counts, never change the argmax"
+EQUIVALENT: dict[str, str] = {
+    "mathdash.augment.flip.x_flip_targets__mutmut_7": _INT64_DEFAULT,
+    "mathdash.augment.flip.x_flip_targets__mutmut_10": _INT64_DEFAULT,
+    "mathdash.augment.flip.x_flip_by_label__mutmut_9": "'<' vs '<=' on a draw in [0, 1): differs only on an "
+                                                       "exact tie with the probability",
+    "mathdash.split.x_sample_groups__mutmut_16": "scipy takes the float index array all the same",
+    "mathdash.split.x_sample_groups__mutmut_18": "scipy takes the float index array all the same",
+    "mathdash.split.x_sample_groups__mutmut_34": "every row links to itself, so the inferred shape is (n, n)",
+    "mathdash.split.x_sample_groups__mutmut_36": "every row links to itself, so the inferred shape is (n, n)",
+    "mathdash.split.x_sample_groups__mutmut_38": "only the graph's non-zero pattern counts for its components",
+    "mathdash.split.x_sample_groups__mutmut_40": "only the graph's non-zero pattern counts for its components",
+    "mathdash.split.x_sample_groups__mutmut_43": "directed with connection='weak' gives the same components",
+    "mathdash.split.x_sample_groups__mutmut_45": "directed with connection='weak' gives the same components",
+    "mathdash.split.x_sample_groups__mutmut_46": "directed with connection='weak' gives the same components",
+    "mathdash.split.x_make_split__mutmut_11": _INT64_DEFAULT,
+    "mathdash.split.x_make_split__mutmut_13": _INT64_DEFAULT,
+    "mathdash.split.x__first_with_same_value__mutmut_11": "the inverse of a 1-D array is 1-D: reshape is a no-op",
+    "mathdash.split.x__first_with_same_value__mutmut_13": "the inverse of a 1-D array is 1-D: reshape is a no-op",
+    "mathdash.split.x__assign_groups__mutmut_6": "an extra empty group gets no rows",
+    "mathdash.split.x__assign_groups__mutmut_7": "an empty dataset: the one group gets no rows",
+    "mathdash.split.x__assign_groups__mutmut_10": "group ids are dense 0..G-1: bincount is G long anyway",
+    "mathdash.split.x__assign_groups__mutmut_12": "group ids are dense 0..G-1: bincount is G long anyway",
+    "mathdash.split.x__assign_groups__mutmut_22": "parts are only compared with ==: float 0/1/2 serve",
+    "mathdash.split.x__assign_groups__mutmut_24": "parts are only compared with ==: float 0/1/2 serve",
+    "mathdash.split.x__deal_class__mutmut_8": "numpy reads the sort kind case-insensitively",
+    "mathdash.split.x__deal_class__mutmut_10": "targets scaled by a constant: (t - f) / t keeps its argmax",
+    "mathdash.split.x__deal_class__mutmut_18": "the gap rule deals three groups one to each part as well",
+    "mathdash.split.x__deal_class__mutmut_19": "the gap rule deals three groups one to each part as well",
+    "mathdash.split.x__majority_label__mutmut_6": _SAME_ARGMAX,
+    "mathdash.split.x__majority_label__mutmut_7": "an empty dataset: no group reads the column",
+    "mathdash.split.x__majority_label__mutmut_10": _SAME_ARGMAX,
+    "mathdash.split.x__majority_label__mutmut_12": _SAME_ARGMAX,
+    "mathdash.split.x__majority_label__mutmut_17": _SAME_ARGMAX,
+    "mathdash.split.x__majority_label__mutmut_24": _SAME_ARGMAX,
+    "mathdash.split.x__check_fractions__mutmut_3": "three numbers become float64 either way",
+    "mathdash.split.x__check_fractions__mutmut_5": "three numbers become float64 either way",
+    "mathdash.evaluate.x_scores_from_labels__mutmut_11": "zero_division's default 'warn' also gives 0",
+    "mathdash.evaluate.x_scores_from_labels__mutmut_48": "no worst class only for empty input, which sklearn "
+                                                         "refuses first",
+    "mathdash.evaluate.x_scores_from_labels__mutmut_107": "no worst class only for empty input, which sklearn "
+                                                          "refuses first",
+    "mathdash.evaluate.x_scores_from_labels__mutmut_112": "no worst class only for empty input, which sklearn "
+                                                          "refuses first",
+    "mathdash.evaluate.x_scores_from_labels__mutmut_71": "macro F1 over classes with support: never 0/0",
+    "mathdash.evaluate.x_scores_from_labels__mutmut_74": "macro F1 over classes with support: never 0/0",
+    "mathdash.evaluate.x_scores_from_labels__mutmut_80": "classes left out have zero support: zero weight",
+    "mathdash.evaluate.x_scores_from_labels__mutmut_85": "classes left out have zero support: zero weight",
+    "mathdash.evaluate.x_scores_from_labels__mutmut_87": "a 0/0 class has zero support: zero weight",
+    "mathdash.evaluate.x_scores_from_labels__mutmut_90": "a 0/0 class has zero support: zero weight",
+    "mathdash.evaluate.x_most_confused_pairs__mutmut_3": "counts are cast with int() on the way out",
+    "mathdash.evaluate.x_most_confused_pairs__mutmut_5": "counts are cast with int() on the way out",
+    "mathdash.evaluate.x_most_confused_pairs__mutmut_18": "numpy reads the sort kind case-insensitively",
+    "mathdash.evaluate.x_per_class_table__mutmut_13": "pandas reads orient case-insensitively",
+    "mathdash.evaluate.x_align_classes__mutmut_5": _INT64_DEFAULT,
+    "mathdash.evaluate.x_align_classes__mutmut_7": _INT64_DEFAULT,
+    "mathdash.evaluate.x_align_classes__mutmut_13": "any negative marks a missing class (kept: >= 0)",
+    "mathdash.evaluate.x_align_classes__mutmut_16": "an empty label array indexes to an empty array",
+    "mathdash.predict.x__ink_from_grey__mutmut_8": "(bg - grey) / bg <= 1 for grey >= 0: the upper clip never acts",
+    "mathdash.predict.x__ink_from_grey__mutmut_20": "(bg - grey) / bg <= 1 for grey >= 0: the upper clip never acts",
+    "mathdash.predict.x__ink_from_grey__mutmut_23": "(grey - bg) / (255 - bg) <= 1: the upper clip never acts",
+    "mathdash.predict.x__ink_from_grey__mutmut_37": "(grey - bg) / (255 - bg) <= 1: the upper clip never acts",
+    "mathdash.predict.x__ink_from_grey__mutmut_18": "on light paper bg >= 128: max(bg, 2) == max(bg, 1)",
+    "mathdash.predict.x__ink_from_grey__mutmut_35": "on dark paper 255 - bg > 127: max(., 2) == max(., 1)",
+    "mathdash.predict.x__resample__mutmut_26": "a scale of exactly 1 is no resize under either filter",
+    "mathdash.predict.x__resample__mutmut_34": "PIL infers mode 'F' from a float32 array",
+    "mathdash.predict.x__resample__mutmut_36": "PIL infers mode 'F' from a float32 array",
+    "mathdash.predict.x_prepare_drawing__mutmut_41": "one more pixel of padding: the skeleton and the crop "
+                                                     "around it are the same",
+    "mathdash.predict.x_prepare_drawing__mutmut_47": "fit_to_box's default margin is DEFAULT_MARGIN",
+    "mathdash.predict.x__redraw__mutmut_43": "one more pixel of padding: fit_to_box crops it off",
+    "mathdash.dedup.leakage.x_split_leakage__mutmut_28": "test rows are distinct: no ties to sort stably",
+    "mathdash.dedup.leakage.x_split_leakage__mutmut_30": "test rows are distinct: no ties to sort stably",
+    "mathdash.dedup.leakage.x_split_leakage__mutmut_32": "test rows are distinct: no ties to sort stably",
+}
 
 STATUS_LINE = re.compile(r"^\s+(?P<name>\S+__mutmut_\d+): (?P<status>.+)$")
 
@@ -89,25 +164,27 @@ def prepare(group: str, spec: Group, work_dir: Path, resume: bool = False) -> Pa
     return target
 
 
-def run_group(group: str, spec: Group, work_dir: Path, jobs: int,
-              resume: bool = False) -> tuple[dict[str, str], float]:
-    """Run mutmut for one group; returns {mutant name: status} and the seconds it took."""
-    folder = prepare(group, spec, work_dir, resume)
+def run_group(group: str, spec: Group, work_dir: Path, jobs: int, resume: bool = False,
+              report_only: bool = False) -> tuple[dict[str, str], float]:
+    """Run mutmut for one group (or only read its last run); returns {mutant name: status} and seconds."""
     mutmut = Path(sys.executable).with_name("mutmut")
+    folder = work_dir / group if report_only else prepare(group, spec, work_dir, resume)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0", MATHDASH_RUNS_DIR=str(folder / "runs"))
-    started = time.perf_counter()
-    run = subprocess.run([str(mutmut), "run", "--max-children", str(jobs), *spec.mutants], cwd=folder, env=env,
-                         capture_output=True, text=True)
+    started, returncode = time.perf_counter(), 0
+    if not report_only:
+        run = subprocess.run([str(mutmut), "run", "--max-children", str(jobs), *spec.mutants], cwd=folder,
+                             env=env, capture_output=True, text=True)
+        (folder / "mutmut-run.log").write_text(run.stdout + run.stderr)
+        returncode = run.returncode
     seconds = time.perf_counter() - started
-    (folder / "mutmut-run.log").write_text(run.stdout + run.stderr)
     listing = subprocess.run([str(mutmut), "results", "--all", "true"], cwd=folder, env=env,
                              capture_output=True, text=True)
     statuses = {m["name"]: m["status"] for m in map(STATUS_LINE.match, listing.stdout.splitlines()) if m}
     if spec.mutants:
         statuses = {name: status for name, status in statuses.items()
                     if any(_glob(pattern).match(name) for pattern in spec.mutants)}
-    if run.returncode != 0 or not statuses:
-        print(f"mutmut failed for {group} (exit {run.returncode}); see {folder / 'mutmut-run.log'}")
+    if returncode != 0 or not statuses:
+        print(f"mutmut failed for {group} (exit {returncode}); see {folder / 'mutmut-run.log'}")
     return statuses, seconds
 
 
@@ -132,13 +209,13 @@ def score_table(statuses: dict[str, str]) -> list[tuple[str, Counter]]:
 
 def killed_share(counts: Counter) -> float:
     """Killed (a test failed, or it timed out) over all mutants that ran."""
-    ran = sum(counts.values()) - counts["skipped"]
+    ran = sum(counts.values()) - counts["skipped"] - counts["not checked"]
     return (counts["killed"] + counts["timeout"]) / ran if ran else 0.0
 
 
 def print_scores(results: dict[str, tuple[dict[str, str], float]], survivors: bool = True) -> None:
     header = f"{'module':36} {'mutants':>7} {'killed':>6} {'survived':>8} {'equiv.':>6} {'no tests':>8} " \
-             f"{'score':>6} {'w/o equiv.':>10}"
+             f"{'score':>6} {'w/o equiv.':>10} {'not run':>7}"
     print(header)
     print("-" * len(header))
     for group, (statuses, seconds) in results.items():
@@ -149,7 +226,7 @@ def print_scores(results: dict[str, tuple[dict[str, str], float]], survivors: bo
         print(_row(f"= {group} ({seconds:.0f} s)", total), "" if killed_share(total) >= GOAL_KILLED else
               f"  below the {GOAL_KILLED:.0%} goal")
     alive = sorted(name for statuses, _ in results.values() for name, status in statuses.items()
-                   if status != "killed" and status != "timeout" and name not in EQUIVALENT)
+                   if status not in ("killed", "timeout", "not checked") and name not in EQUIVALENT)
     if survivors and alive:
         print("\nnot killed (inspect with `mutmut show NAME` in the group's scratch folder):")
         for name in alive:
@@ -157,11 +234,15 @@ def print_scores(results: dict[str, tuple[dict[str, str], float]], survivors: bo
 
 
 def _row(label: str, counts: Counter) -> str:
+    """Scores over the mutants that ran; 'not checked' ones (an interrupted run) are counted apart."""
+    counts = Counter(counts)
+    unrun = counts.pop("not checked", 0)
     total = sum(counts.values())
-    without = total - counts["equivalent"]
-    plain = (counts["killed"] + counts["timeout"]) / total if total else 0.0
-    return (f"{label:36} {total:7} {counts['killed'] + counts['timeout']:6} {counts['survived']:8} "
-            f"{counts['equivalent']:6} {counts['no tests']:8} {plain:6.1%} {killed_share(counts) if without else 0:10.1%}")
+    killed = counts["killed"] + counts["timeout"]
+    plain = killed / total if total else 0.0
+    without = killed / (total - counts["equivalent"]) if total > counts["equivalent"] else 0.0
+    return (f"{label:36} {total:7} {killed:6} {counts['survived']:8} {counts['equivalent']:6} "
+            f"{counts['no tests']:8} {plain:6.1%} {without:10.1%} {unrun:7}")
 
 
 def main() -> int:
@@ -171,6 +252,9 @@ def main() -> int:
     parser.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "mathdash-mutation")
     parser.add_argument("--resume", action="store_true",
                         help="go on with an interrupted run's scratch copy instead of starting afresh")
+    parser.add_argument("--report", action="store_true", help="only print the scores of the last run")
+    parser.add_argument("--mutants", default="", help="comma-separated mutmut name globs, e.g. "
+                        "'mathdash.dedup.leakage.*' (default: each group's own)")
     args = parser.parse_args()
     names = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(names) - set(GROUPS))
@@ -178,8 +262,12 @@ def main() -> int:
         parser.error(f"unknown group(s): {', '.join(unknown)}")
     results = {}
     for name in names:
-        results[name] = run_group(name, GROUPS[name], args.work_dir, args.jobs, args.resume)
+        spec = GROUPS[name]
+        if args.mutants:
+            spec = replace(spec, mutants=tuple(glob.strip() for glob in args.mutants.split(",") if glob.strip()))
+        results[name] = run_group(name, spec, args.work_dir, args.jobs, args.resume, args.report)
         print_scores({name: results[name]}, survivors=False)  # as it goes: a long run may be cut short
+    print()
     print_scores(results)
     return 0 if all(killed_share(Counter(s.values())) >= GOAL_KILLED for s, _ in results.values()) else 1
 
