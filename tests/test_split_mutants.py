@@ -46,10 +46,26 @@ def test_equal_groups_are_dealt_in_their_shuffled_order():
     assert [shuffled[0] in split.train, shuffled[1] in split.val, shuffled[2] in split.test] == [True] * 3
 
 
-def test_the_largest_group_of_a_class_goes_to_train():
+def test_the_largest_group_of_a_class_is_dealt_first():
     group = [0] * 10 + list(range(1, 10))  # one group of ten, nine singletons
-    split = make_split(_dataset(np.zeros(19, np.int64), group=group), seed=0)
-    assert set(range(10)) <= set(split.train.tolist())
+    split = make_split(_dataset(np.zeros(19, np.int64), group=group), fractions=(0.2, 0.2, 0.6), seed=0)
+    assert set(range(10)) <= set(split.train.tolist())  # first dealt: train, though test's share is larger
+
+
+def test_equal_sized_groups_keep_their_shuffled_order_when_sorted_by_size():
+    sizes = [2, 1] * 20  # 40 groups, two sizes: the sort by size must not reorder equal ones
+    group = np.repeat(np.arange(40), sizes)
+    split = make_split(_dataset(np.zeros(len(group), np.int64), group=group), seed=6)
+    shuffled = np.random.default_rng(6).permutation(40)
+    pairs = [g for g in shuffled if sizes[g] == 2][:3]  # the first three of the largest size
+    for part, g in zip((split.train, split.val, split.test), pairs):
+        assert set(np.flatnonzero(group == g)) <= set(part.tolist())
+
+
+def test_each_further_group_goes_where_the_share_is_least_filled():
+    group = np.repeat(np.arange(8), [3, 3, 2, 2, 1, 1, 1, 1])  # 14 images: targets 8.4 / 2.8 / 2.8
+    split = make_split(_dataset(np.zeros(14, np.int64), group=group), seed=0)
+    assert [len(split.train), len(split.val), len(split.test)] == [8, 3, 3]  # the closest these groups allow
 
 
 def test_default_seeds_are_zero():
