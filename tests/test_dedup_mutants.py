@@ -1,15 +1,16 @@
-"""Leakage reports in detail: the JSON form, the method and progress handed through, split indices
-in any integer form, the default split share.
+"""Duplicate and leakage reports in detail: their JSON forms, the method and progress handed through,
+split indices in any integer form, the default split share.
 
-Written to kill the mutants ``benchmarks/mutation.py`` found alive in ``mathdash/dedup/leakage.py``;
-the broad behaviour is in ``test_dedup_leakage.py``. Other work changes ``mathdash.dedup`` (verification):
+Written to kill the mutants ``benchmarks/mutation.py`` found alive in ``mathdash/dedup/leakage.py`` and
+``report.py``; the broad behaviour is in ``test_dedup_leakage.py`` and ``test_dedup_groups.py``. Other work changes ``mathdash.dedup`` (verification):
 these tests pin only what exists today, one promise per function, so they merge without conflict.
 """
 
 import numpy as np
 import pytest
 
-from mathdash.dedup import find_leakage, hash_images, leakage_from_hashes, random_split, split_leakage
+from mathdash.dataset import Dataset
+from mathdash.dedup import find_duplicate_groups, find_leakage, hash_images, leakage_from_hashes, random_split, split_leakage
 from mathdash.errors import ConfigError
 
 
@@ -82,3 +83,41 @@ def test_random_split_holds_out_a_fifth_by_default():
     train, test = random_split(50)
     assert (len(train), len(test)) == (40, 10)
     assert test.tolist() == random_split(50, 0.2, seed=0)[1].tolist()
+
+
+def test_duplicate_report_to_dict_lists_summary_classes_groups_and_conflicts():
+    base = _drawings(5, seed=11)
+    images = np.concatenate([base, base[[0, 0, 1]]])  # rows 5, 6 copy row 0; row 7 copies row 1 as 'c'
+    dataset = Dataset(images, np.array([0, 1, 0, 1, 2, 0, 0, 2]), ["a", "b", "c"],
+                      [f"f{i}.png" for i in range(8)])
+    report = find_duplicate_groups(dataset, threshold=0)
+    as_dict = report.to_dict()
+
+    def member(index, name, kept):
+        return {"index": index, "class": name, "distance": 0, "kept": kept, "exact": True,
+                "source": f"f{index}.png"}
+
+    assert as_dict["summary"] == {
+        "method": "phash", "threshold": 0, "images": 8, "unique": 5, "removed": 3, "exact_copies_removed": 3,
+        "groups": 2, "largest_group": 3, "label_conflicts": 1, "images_in_conflicts": 2}
+    assert as_dict["classes"] == [{"class": "a", "before": 4, "after": 2, "removed": 2},
+                                  {"class": "b", "before": 2, "after": 2, "removed": 0},
+                                  {"class": "c", "before": 2, "after": 1, "removed": 1}]
+    pair = {"group": 1, "size": 2, "members": [member(1, "b", True), member(7, "c", False)]}
+    assert as_dict["groups"] == [
+        {"group": 0, "size": 3, "members": [member(0, "a", True), member(5, "a", False), member(6, "a", False)]},
+        pair]
+    assert as_dict["groups_listed"] == 2
+    assert as_dict["conflicts"] == [{**pair, "classes": {"b": 1, "c": 1}, "kept_class": "b"}]
+    assert set(as_dict["timings"]) == set(report.timings)
+    assert all(value == round(report.timings[stage], 4) for stage, value in as_dict["timings"].items())
+    shorter = report.to_dict(max_groups=1)
+    assert shorter["groups_listed"] == 1 and shorter["groups"] == as_dict["groups"][:1]
+
+
+def test_a_report_without_duplicates_has_singletons_only():
+    images = _drawings(4, seed=12)
+    summary = find_duplicate_groups(Dataset(images, np.array([0, 1, 0, 1]), ["a", "b"],
+                                            [f"g{i}" for i in range(4)]), threshold=0).summary()
+    assert (summary["groups"], summary["largest_group"], summary["removed"]) == (0, 1, 0)
+    assert summary["exact_copies_removed"] == 0 and summary["label_conflicts"] == 0
