@@ -109,6 +109,7 @@ EQUIVALENT: dict[str, str] = {
     "mathdash.evaluate.x_most_confused_pairs__mutmut_5": "counts are cast with int() on the way out",
     "mathdash.evaluate.x_most_confused_pairs__mutmut_18": "numpy reads the sort kind case-insensitively",
     "mathdash.evaluate.x_per_class_table__mutmut_13": "pandas reads orient case-insensitively",
+    "mathdash.evaluate.x_predict_proba__mutmut_9": "output_shape is (None, K): [1] is [-1]",
     "mathdash.evaluate.x_align_classes__mutmut_5": _INT64_DEFAULT,
     "mathdash.evaluate.x_align_classes__mutmut_7": _INT64_DEFAULT,
     "mathdash.evaluate.x_align_classes__mutmut_13": "any negative marks a missing class (kept: >= 0)",
