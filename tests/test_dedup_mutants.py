@@ -121,3 +121,24 @@ def test_a_report_without_duplicates_has_singletons_only():
                                             [f"g{i}" for i in range(4)]), threshold=0).summary()
     assert (summary["groups"], summary["largest_group"], summary["removed"]) == (0, 1, 0)
     assert summary["exact_copies_removed"] == 0 and summary["label_conflicts"] == 0
+
+
+def test_lanczos_taps_rebuilt_from_scratch_match_pillow():
+    """The taps are cached per size: clear the cache so they are computed here, then compare with Pillow."""
+    from PIL import Image
+
+    from mathdash.dedup.resample import _filter_taps, _lanczos, _sinc, _to_fixed_point, resize_lanczos
+
+    assert _sinc(0.0) == 1.0 and _sinc(0.5) == pytest.approx(2 / np.pi)
+    assert _lanczos(0.0) == 1.0 and _lanczos(3.0) == 0.0 and _lanczos(-4.0) == 0.0
+    assert _lanczos(1.5) == pytest.approx(_sinc(1.5) * _sinc(0.5))
+    step = 2.0 ** -22
+    assert (_to_fixed_point(0.5 * step), _to_fixed_point(-0.5 * step), _to_fixed_point(1.25 * step)) == (1, -1, 1)
+    _filter_taps.cache_clear()
+    rng = np.random.default_rng(13)
+    for shape, size in [((3, 45, 45), (8, 8)), ((2, 37, 61), (9, 8)), ((2, 20, 20), (32, 32))]:
+        images = rng.integers(0, 256, shape, dtype=np.uint8)
+        expected = np.stack([np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
+                             for image in images])
+        assert np.array_equal(resize_lanczos(images, *size), expected)
+    _filter_taps.cache_clear()  # leave no taps built by this test behind for others
