@@ -43,19 +43,27 @@ GROUPS: dict[str, Group] = {
                      tuple(f"tests/test_loaders_{name}.py" for name in
                            ("archive", "emnist", "folder", "hasy", "images", "pickle", "source", "mutants")),
                      pytest_args=("-m", "not slow")),
-    "flip": Group(("mathdash/augment/flip.py",), ("tests/test_augment_pipeline.py", "tests/test_augment_flip.py")),
-    "prepare_drawing": Group(("mathdash/predict.py",), ("tests/test_predict.py", "tests/test_predict_mutants.py"),
+    "flip": Group(("mathdash/augment/flip.py",),
+                  ("tests/test_augment_pipeline.py", "tests/test_augment_flip.py")),
+    "prepare_drawing": Group(("mathdash/predict.py",),
+                             ("tests/test_predict.py", "tests/test_predict_mutants.py"),
                              mutants=tuple(f"mathdash.predict.x_{name}__mutmut_*" for name in
                                            ("prepare_drawing", "_ink_strength", "_check_pixels",
                                             "_ink_from_grey", "_resample", "_redraw")),
                              pytest_args=("-m", "not slow")),
-    "evaluate": Group(("mathdash/evaluate.py",), ("tests/test_evaluate.py", "tests/test_evaluate_mutants.py")),
+    "evaluate": Group(("mathdash/evaluate.py",),
+                      ("tests/test_evaluate.py", "tests/test_evaluate_mutants.py")),
 }
 
 # Mutants that survive because they change nothing a caller can see; each was read and judged by hand.
 # Keys are mutmut's names (they shift when the function they live in is edited: re-check then).
 _INT64_DEFAULT = "numpy's default integer is int64 here: the same array"
 _SAME_ARGMAX = "an extra zero column, or scaled counts, never change the argmax"
+_NONZERO_PATTERN = "only the graph's non-zero pattern counts for its components"
+_RESHAPE_NO_OP = "the inverse of a 1-D array is 1-D: reshape is a no-op"
+_NO_WORST = "no worst class only for empty input, which sklearn refuses first"
+_LIGHT_CLIP = "(bg - grey) / bg <= 1 for grey >= 0: the upper clip never acts"
+_DARK_CLIP = "(grey - bg) / (255 - bg) <= 1: the upper clip never acts"
 EQUIVALENT: dict[str, str] = {
     "mathdash.augment.flip.x_flip_targets__mutmut_7": _INT64_DEFAULT,
     "mathdash.augment.flip.x_flip_targets__mutmut_10": _INT64_DEFAULT,
@@ -65,15 +73,15 @@ EQUIVALENT: dict[str, str] = {
     "mathdash.split.x_sample_groups__mutmut_18": "scipy takes the float index array all the same",
     "mathdash.split.x_sample_groups__mutmut_34": "every row links to itself, so the inferred shape is (n, n)",
     "mathdash.split.x_sample_groups__mutmut_36": "every row links to itself, so the inferred shape is (n, n)",
-    "mathdash.split.x_sample_groups__mutmut_38": "only the graph's non-zero pattern counts for its components",
-    "mathdash.split.x_sample_groups__mutmut_40": "only the graph's non-zero pattern counts for its components",
+    "mathdash.split.x_sample_groups__mutmut_38": _NONZERO_PATTERN,
+    "mathdash.split.x_sample_groups__mutmut_40": _NONZERO_PATTERN,
     "mathdash.split.x_sample_groups__mutmut_43": "directed with connection='weak' gives the same components",
     "mathdash.split.x_sample_groups__mutmut_45": "directed with connection='weak' gives the same components",
     "mathdash.split.x_sample_groups__mutmut_46": "directed with connection='weak' gives the same components",
     "mathdash.split.x_make_split__mutmut_11": _INT64_DEFAULT,
     "mathdash.split.x_make_split__mutmut_13": _INT64_DEFAULT,
-    "mathdash.split.x__first_with_same_value__mutmut_11": "the inverse of a 1-D array is 1-D: reshape is a no-op",
-    "mathdash.split.x__first_with_same_value__mutmut_13": "the inverse of a 1-D array is 1-D: reshape is a no-op",
+    "mathdash.split.x__first_with_same_value__mutmut_11": _RESHAPE_NO_OP,
+    "mathdash.split.x__first_with_same_value__mutmut_13": _RESHAPE_NO_OP,
     "mathdash.split.x__assign_groups__mutmut_6": "an extra empty group gets no rows",
     "mathdash.split.x__assign_groups__mutmut_7": "an empty dataset: the one group gets no rows",
     "mathdash.split.x__assign_groups__mutmut_10": "group ids are dense 0..G-1: bincount is G long anyway",
@@ -93,12 +101,9 @@ EQUIVALENT: dict[str, str] = {
     "mathdash.split.x__check_fractions__mutmut_3": "three numbers become float64 either way",
     "mathdash.split.x__check_fractions__mutmut_5": "three numbers become float64 either way",
     "mathdash.evaluate.x_scores_from_labels__mutmut_11": "zero_division's default 'warn' also gives 0",
-    "mathdash.evaluate.x_scores_from_labels__mutmut_48": "no worst class only for empty input, which sklearn "
-                                                         "refuses first",
-    "mathdash.evaluate.x_scores_from_labels__mutmut_107": "no worst class only for empty input, which sklearn "
-                                                          "refuses first",
-    "mathdash.evaluate.x_scores_from_labels__mutmut_112": "no worst class only for empty input, which sklearn "
-                                                          "refuses first",
+    "mathdash.evaluate.x_scores_from_labels__mutmut_48": _NO_WORST,
+    "mathdash.evaluate.x_scores_from_labels__mutmut_107": _NO_WORST,
+    "mathdash.evaluate.x_scores_from_labels__mutmut_112": _NO_WORST,
     "mathdash.evaluate.x_scores_from_labels__mutmut_71": "macro F1 over classes with support: never 0/0",
     "mathdash.evaluate.x_scores_from_labels__mutmut_74": "macro F1 over classes with support: never 0/0",
     "mathdash.evaluate.x_scores_from_labels__mutmut_80": "classes left out have zero support: zero weight",
@@ -114,10 +119,10 @@ EQUIVALENT: dict[str, str] = {
     "mathdash.evaluate.x_align_classes__mutmut_7": _INT64_DEFAULT,
     "mathdash.evaluate.x_align_classes__mutmut_13": "any negative marks a missing class (kept: >= 0)",
     "mathdash.evaluate.x_align_classes__mutmut_16": "an empty label array indexes to an empty array",
-    "mathdash.predict.x__ink_from_grey__mutmut_8": "(bg - grey) / bg <= 1 for grey >= 0: the upper clip never acts",
-    "mathdash.predict.x__ink_from_grey__mutmut_20": "(bg - grey) / bg <= 1 for grey >= 0: the upper clip never acts",
-    "mathdash.predict.x__ink_from_grey__mutmut_23": "(grey - bg) / (255 - bg) <= 1: the upper clip never acts",
-    "mathdash.predict.x__ink_from_grey__mutmut_37": "(grey - bg) / (255 - bg) <= 1: the upper clip never acts",
+    "mathdash.predict.x__ink_from_grey__mutmut_8": _LIGHT_CLIP,
+    "mathdash.predict.x__ink_from_grey__mutmut_20": _LIGHT_CLIP,
+    "mathdash.predict.x__ink_from_grey__mutmut_23": _DARK_CLIP,
+    "mathdash.predict.x__ink_from_grey__mutmut_37": _DARK_CLIP,
     "mathdash.predict.x__ink_from_grey__mutmut_18": "on light paper bg >= 128: max(bg, 2) == max(bg, 1)",
     "mathdash.predict.x__ink_from_grey__mutmut_35": "on dark paper 255 - bg > 127: max(., 2) == max(., 1)",
     "mathdash.predict.x__resample__mutmut_26": "a scale of exactly 1 is no resize under either filter",
@@ -170,7 +175,8 @@ def run_group(group: str, spec: Group, work_dir: Path, jobs: int, resume: bool =
     """Run mutmut for one group (or only read its last run); returns {mutant name: status} and seconds."""
     mutmut = Path(sys.executable).with_name("mutmut")
     folder = work_dir / group if report_only else prepare(group, spec, work_dir, resume)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0", MATHDASH_RUNS_DIR=str(folder / "runs"))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0",
+               MATHDASH_RUNS_DIR=str(folder / "runs"))
     started, returncode = time.perf_counter(), 0
     if not report_only:
         run = subprocess.run([str(mutmut), "run", "--max-children", str(jobs), *spec.mutants], cwd=folder,
@@ -248,7 +254,8 @@ def _row(label: str, counts: Counter) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default=",".join(GROUPS), help=f"comma-separated groups: {', '.join(GROUPS)}")
+    parser.add_argument("--only", default=",".join(GROUPS),
+                        help=f"comma-separated groups: {', '.join(GROUPS)}")
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "mathdash-mutation")
     parser.add_argument("--resume", action="store_true",
@@ -265,7 +272,8 @@ def main() -> int:
     for name in names:
         spec = GROUPS[name]
         if args.mutants:
-            spec = replace(spec, mutants=tuple(glob.strip() for glob in args.mutants.split(",") if glob.strip()))
+            globs = tuple(glob.strip() for glob in args.mutants.split(",") if glob.strip())
+            spec = replace(spec, mutants=globs)
         results[name] = run_group(name, spec, args.work_dir, args.jobs, args.resume, args.report)
         print_scores({name: results[name]}, survivors=False)  # as it goes: a long run may be cut short
     print()

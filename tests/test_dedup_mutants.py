@@ -2,15 +2,23 @@
 split indices in any integer form, the default split share.
 
 Written to kill the mutants ``benchmarks/mutation.py`` found alive in ``mathdash/dedup/leakage.py`` and
-``report.py``; the broad behaviour is in ``test_dedup_leakage.py`` and ``test_dedup_groups.py``. Other work changes ``mathdash.dedup`` (verification):
-these tests pin only what exists today, one promise per function, so they merge without conflict.
+``report.py``; the broad behaviour is in ``test_dedup_leakage.py`` and ``test_dedup_groups.py``.
+Other work changes ``mathdash.dedup`` (verification): these tests pin only what exists today, one
+promise per function, so they merge without conflict.
 """
 
 import numpy as np
 import pytest
 
 from mathdash.dataset import Dataset
-from mathdash.dedup import find_duplicate_groups, find_leakage, hash_images, leakage_from_hashes, random_split, split_leakage
+from mathdash.dedup import (
+    find_duplicate_groups,
+    find_leakage,
+    hash_images,
+    leakage_from_hashes,
+    random_split,
+    split_leakage,
+)
 from mathdash.errors import ConfigError
 
 
@@ -56,7 +64,8 @@ def test_unmatched_test_images_are_left_out_with_int64_fields():
     report = leakage_from_hashes(hash_images(train), hash_images(test), 0, "phash")
     assert report.test_indices.tolist() == [3] and report.train_indices.tolist() == [2]
     assert report.distances.tolist() == [0] and report.method == "phash"
-    assert {report.train_indices.dtype, report.distances.dtype, report.test_indices.dtype} == {np.dtype(np.int64)}
+    dtypes = {report.train_indices.dtype, report.distances.dtype, report.test_indices.dtype}
+    assert dtypes == {np.dtype(np.int64)}
 
 
 def test_split_leakage_reads_any_integer_indices_and_names_the_overlap():
@@ -68,7 +77,8 @@ def test_split_leakage_reads_any_integer_indices_and_names_the_overlap():
         report = split_leakage(hashes, train, test, 0, method="dhash")
         assert report.test_indices.tolist() == [5] and report.train_indices.tolist() == [0]
         assert report.method == "dhash" and report.n_test == 3
-    with pytest.raises(ConfigError, match="^train and test rows overlap; a split must put each image on one side$"):
+    overlap = "^train and test rows overlap; a split must put each image on one side$"
+    with pytest.raises(ConfigError, match=overlap):
         split_leakage(hashes, [0, 1], [1, 2], 0)
 
 
@@ -105,7 +115,8 @@ def test_duplicate_report_to_dict_lists_summary_classes_groups_and_conflicts():
                                   {"class": "c", "before": 2, "after": 1, "removed": 1}]
     pair = {"group": 1, "size": 2, "members": [member(1, "b", True), member(7, "c", False)]}
     assert as_dict["groups"] == [
-        {"group": 0, "size": 3, "members": [member(0, "a", True), member(5, "a", False), member(6, "a", False)]},
+        {"group": 0, "size": 3,
+         "members": [member(0, "a", True), member(5, "a", False), member(6, "a", False)]},
         pair]
     assert as_dict["groups_listed"] == 2
     assert as_dict["conflicts"] == [{**pair, "classes": {"b": 1, "c": 1}, "kept_class": "b"}]
@@ -133,7 +144,8 @@ def test_lanczos_taps_rebuilt_from_scratch_match_pillow():
     assert _lanczos(0.0) == 1.0 and _lanczos(3.0) == 0.0 and _lanczos(-4.0) == 0.0
     assert _lanczos(1.5) == pytest.approx(_sinc(1.5) * _sinc(0.5))
     step = 2.0 ** -22
-    assert (_to_fixed_point(0.5 * step), _to_fixed_point(-0.5 * step), _to_fixed_point(1.25 * step)) == (1, -1, 1)
+    rounded = (_to_fixed_point(0.5 * step), _to_fixed_point(-0.5 * step), _to_fixed_point(1.25 * step))
+    assert rounded == (1, -1, 1)
     _filter_taps.cache_clear()
     rng = np.random.default_rng(13)
     for shape, size in [((3, 45, 45), (8, 8)), ((2, 37, 61), (9, 8)), ((2, 20, 20), (32, 32))]:

@@ -98,7 +98,8 @@ def test_resample_averages_boxes_down_and_interpolates_up():
     assert np.allclose(_resample(impulse, 2), [[0.25, 0], [0, 0]])
     small = np.array([[1.0, 0.0], [0.0, 0.0]], np.float32)
     for size in (3, 4):  # 1.5x and 2x up: bilinear, as PIL draws it
-        expected = np.asarray(Image.fromarray(small, mode="F").resize((size, size), Image.Resampling.BILINEAR))
+        bilinear = Image.fromarray(small, mode="F").resize((size, size), Image.Resampling.BILINEAR)
+        expected = np.asarray(bilinear)
         assert np.allclose(_resample(small, size), expected)
 
 

@@ -27,7 +27,8 @@ def runs_dir(tmp_path):
     model = keras.Sequential([keras.Input((45, 45, 1)), keras.layers.Flatten(),
                               keras.layers.Dense(3, activation="softmax")])
     metrics = evaluate_predictions(np.array([0, 1, 2, 2]), np.eye(3)[[0, 1, 2, 0]], NAMES)
-    history = {"loss": [1.0, 0.5], "accuracy": [0.5, 0.75], "val_loss": [0.9, 0.6], "val_accuracy": [0.5, 0.7]}
+    history = {"loss": [1.0, 0.5], "accuracy": [0.5, 0.75], "val_loss": [0.9, 0.6],
+               "val_accuracy": [0.5, 0.7]}
     store = RunStore(tmp_path / "runs")
     store.save(model, {"model": "baseline", "data": "shapes"}, metrics, history, NAMES, run_id=GOOD)
     store.save(_NotAModel(), {"model": "baseline"}, metrics, history, NAMES, run_id=BROKEN)
@@ -43,7 +44,8 @@ def test_runs_show_prints_scores_worst_classes_confusions_and_history(runs_dir, 
     assert "val_accuracy" in out and "0.7000" in out  # the history table
     assert main(["runs", "show", GOOD, "--json", "--runs-dir", runs_dir]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert shown["id"] == GOOD and shown["metrics"]["accuracy"] == 0.75 and shown["config"]["data"] == "shapes"
+    assert shown["id"] == GOOD and shown["metrics"]["accuracy"] == 0.75
+    assert shown["config"]["data"] == "shapes"
 
 
 def test_runs_actions_need_an_id_and_an_existing_run(runs_dir, capsys):
@@ -69,8 +71,8 @@ def test_runs_activate_switches_the_active_run_and_refuses_a_broken_one(runs_dir
 def test_runs_delete_removes_a_run_and_the_active_one_falls_back(runs_dir, capsys):
     store = RunStore(runs_dir)
     store.set_active(GOOD)
-    fallback = DEFAULT_ID if (store.default_dir is not None and (store.default_dir / "model.keras").is_file()) \
-        else None
+    shipped = store.default_dir is not None and (store.default_dir / "model.keras").is_file()
+    fallback = DEFAULT_ID if shipped else None
     assert main(["runs", "delete", GOOD, "--runs-dir", runs_dir]) == 0
     assert capsys.readouterr().out.strip() == f"deleted {GOOD}; active run: {fallback}"
     assert GOOD not in [summary.id for summary in store.list_runs()]
