@@ -203,7 +203,8 @@ def module_of(name: str) -> str:
     """``mathdash.split.x_make_split__mutmut_3`` -> ``mathdash/split.py``."""
     dotted = name.split("__mutmut_")[0].rsplit(".", 1)[0]
     dotted = re.sub(r"\.x[ǁ_].*$", "", dotted) if "ǁ" in dotted else dotted
-    return dotted.replace(".", "/") + ".py"
+    path = dotted.replace(".", "/")
+    return f"{path}/__init__.py" if (ROOT / path).is_dir() else f"{path}.py"
 
 
 def score_table(statuses: dict[str, str]) -> list[tuple[str, Counter]]:
