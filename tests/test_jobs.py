@@ -1,6 +1,7 @@
 """The process-wide job manager: one job at a time, progress, stop requests, failures."""
 
 import threading
+import time
 
 import pytest
 
@@ -116,3 +117,38 @@ def test_release_memory_clears_keras_only_through_the_guard():
     assert getattr(keras.backend.clear_session, "_mathdash_guard", False)
     release_memory()  # nothing open: cleared, the counter starts again
     assert keras.layers.Dense(2).name == "dense"
+
+
+def test_progress_is_read_and_the_job_stopped_from_a_second_thread():
+    """A viewer thread (like a second visitor's page run) watches the progress and asks for a stop."""
+    def until_stopped(progress, stop_event):
+        step = 0
+        while not stop_event.is_set():
+            step += 1
+            progress(step, 0, f"step {step}")  # the package's (done, total, message) form
+            stop_event.wait(0.005)
+        raise JobStopped(f"stopped after {step} steps")
+
+    manager = JobManager()
+    job = manager.submit("tune", until_stopped, title="endless")
+    seen = []
+
+    def viewer():
+        while job.running:
+            progress, events = job.snapshot()
+            if progress and progress["done"] >= 5:
+                seen.append((progress, len(events)))
+                job.stop()
+                return
+            time.sleep(0.001)
+
+    watcher = threading.Thread(target=viewer)
+    watcher.start()
+    watcher.join(WAIT_S)
+    assert not watcher.is_alive()
+    assert manager.wait(WAIT_S) is job
+    assert job.state == "stopped" and manager.running() is None
+    (progress, count), = seen
+    assert progress["message"] == f"step {progress['done']}" and count >= progress["done"] >= 5
+    done = [event["done"] for event in job.events]
+    assert done == list(range(1, len(done) + 1))  # every update kept, in order, none torn

@@ -88,3 +88,28 @@ def test_batch_norm_statistics_settle_within_a_few_dozen_steps():
     inference = model.predict(x, verbose=0).argmax(axis=1)
     assert (training_mode == y).mean() >= 0.9
     assert (inference == y).mean() >= 0.9
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["mobilenetv2", "resnet50v2"])
+def test_the_classic_architectures_train_one_step_on_a_few_images(name):
+    """One optimiser step on six images: a finite loss, every output still a distribution, weights moved."""
+    import keras
+
+    from test_train import shapes_dataset
+
+    from mathdash.preprocess import to_model_input
+
+    keras.utils.set_random_seed(0)
+    dataset = shapes_dataset(per_class=2)
+    x, y = to_model_input(dataset.images), dataset.labels
+    model = build_model(name, 3)
+    before = [weight.numpy().copy() for weight in model.trainable_weights]
+    history = model.fit(x, y, batch_size=len(x), epochs=1, verbose=0)
+    assert len(history.history["loss"]) == 1 and np.isfinite(history.history["loss"][0])
+    assert history.history["loss"][0] > 0
+    after = [weight.numpy() for weight in model.trainable_weights]
+    moved = sum(not np.array_equal(old, new) for old, new in zip(before, after))
+    assert moved >= len(before) // 2  # the step reached most layers, not just the head
+    proba = model.predict(x, verbose=0)
+    assert proba.shape == (6, 3) and np.allclose(proba.sum(axis=1), 1.0, atol=1e-4)

@@ -166,3 +166,57 @@ def test_class_axes_are_categorical_and_the_cleaned_set_downloads(app, tmp_path)
     again = load_npz(saved)
     assert len(again) == 25 and again.name == f"{dataset.name}-clean"
     assert (again.images == clean.images).all()
+
+
+def _class_zip(path: Path) -> bytes:
+    """A zip of two class folders, one noisy (incompressible) PNG each; returns its bytes."""
+    import zipfile
+
+    rng = np.random.default_rng(0)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in ("alpha", "beta"):
+            image = Image.fromarray(rng.integers(0, 256, (45, 45), dtype=np.uint8))
+            file = path.parent / f"{name}.png"
+            image.save(file)
+            archive.write(file, f"{name}/{name}_0.png")
+    return path.read_bytes()
+
+
+def test_an_upload_over_the_size_limit_is_refused_and_one_under_it_becomes_the_source(tmp_path, monkeypatch):
+    import ui.data
+
+    data = _class_zip(tmp_path / "classes.zip")
+    at = AppTest.from_function(_sidebar_app, default_timeout=30).run()
+    at.radio(key="data_choice").set_value("upload").run()
+    monkeypatch.setattr(ui.data, "MAX_UPLOAD_MB", (len(data) - 1) / 2**20)  # one byte too many
+    at.file_uploader(key="data_upload").set_value(("classes.zip", data, "application/zip")).run()
+    assert not at.exception
+    assert any(e.value.startswith("classes.zip is 0 MB; the limit is 0.0043") for e in at.error)
+    assert "data_source" not in at.session_state or at.session_state["data_source"].kind != "zip"
+    monkeypatch.setattr(ui.data, "MAX_UPLOAD_MB", len(data) / 2**20)  # exactly at the limit: fine
+    at.run()
+    assert not at.error
+    source = at.session_state["data_source"]
+    assert source.kind == "zip" and Path(source.path).read_bytes() == data
+
+
+def test_a_pickled_dataset_is_converted_to_npz_on_the_page(app, tmp_path):
+    from mathdash.loaders import load_npz, load_source
+    from test_loaders_pickle import binary_rows, write_pickle
+    from ui.data import DataSource
+
+    path = tmp_path / "train.pkl"
+    labels = np.array([0, 1, 1, 10])
+    write_pickle(path, (binary_rows(4), labels))
+    app.session_state["data_choice"] = "path"
+    app.session_state["data_source"] = DataSource("pickle", str(path))
+    at = app.run()
+    assert not at.exception
+    assert any("came from a pickle" in w.value for w in at.warning)
+    at.button(key="ds_convert_npz").click().run()
+    assert not at.exception
+    target = tmp_path / "train.npz"
+    assert any(f"Saved {target}" in s.value for s in at.success)
+    converted = load_npz(target)
+    assert converted.label_names() == ["0", "1", "1", "A"] and converted.images.shape == (4, 45, 45)
+    assert np.array_equal(converted.images, load_source(path, kind="pickle").images)  # the same images

@@ -68,11 +68,28 @@ def _image_captions(element) -> list[str]:
     return [image.caption for image in element.proto.imgs]
 
 
-def test_naive_split_leakage_is_counted(tiny):
+def _naive_leak(at: AppTest) -> tuple[str, str]:
+    (metric,) = [m for m in at.metric if m.label.startswith("Naive random 80%/20% split")]
+    return metric.value, metric.proto.delta
+
+
+def test_naive_split_leakage_is_counted(tiny, monkeypatch):
+    import ui.dedup_panel
+    from mathdash.dedup import random_split
+
+    # The page's own split (seed 0) puts 2 and its copy 26 both in test, so nothing leaks.
+    train, test = random_split(30, 0.2, seed=0)
+    assert test.tolist() == [2, 4, 10, 11, 21, 26]
     at = tiny.run()
-    label = next(k for k in _metrics(at) if k.startswith("Naive random 80%/20% split"))
-    count, total = _metrics(at)[label].split(" of ")
-    assert total == "6" and 0 <= int(count) <= 6
+    assert _naive_leak(at) == ("0 of 6", "0.0%")
+    # A split with the copies 24 and 25 in test and their originals 0 and 1 in train: 2 leak;
+    # 28 (a dimmer copy of 4, 4 in train) does not count at the default 0 bits.
+    test = np.array([10, 11, 21, 24, 25, 28])
+    monkeypatch.setattr(ui.dedup_panel, "random_split",
+                        lambda count, fraction, seed: (np.setdiff1d(np.arange(count), test), test))
+    at = tiny.run()
+    assert not at.exception
+    assert _naive_leak(at) == ("2 of 6", "33.3%")
 
 
 def test_second_source_leakage_skips_bad_files_and_names_missing_paths(tiny, tmp_path):

@@ -1,5 +1,6 @@
 """The Train page under AppTest: controls, the run list, a run's metrics, a tiny job started from the page."""
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -86,8 +87,6 @@ def test_a_job_started_on_the_page_trains_and_its_run_appears(runs_dir, data_sou
     assert not at.exception
     job = MANAGER.current()
     assert job.kind == "train" and job.title.startswith("my first run: ")
-    at.run()  # a second visitor / a reload sees the same job and cannot start another
-    assert at.button(key="train_start").disabled or not job.running
     MANAGER.wait(TIMEOUT)
     assert job.state == "done", job.error
     at.run()
@@ -133,6 +132,22 @@ def test_a_train_job_is_not_drawn_on_the_tune_page(runs_dir, data_source, tmp_pa
                for c in tune.caption)
     train = _page(data_source)
     assert [c for c in train.get("plotly_chart") if "train_curves" in c.proto.id]  # drawn where it belongs
+
+
+def test_start_is_disabled_while_any_job_runs_and_enabled_after(runs_dir, data_source):
+    """A second visitor (or a reload) sees the running job and cannot start another."""
+    MANAGER.wait(TIMEOUT)
+    release = threading.Event()
+    job = MANAGER.submit("tune", lambda progress, stop_event: release.wait(TIMEOUT), title="held open")
+    try:
+        at = _page(data_source)
+        assert not at.exception
+        assert at.button(key="train_start").disabled
+    finally:
+        release.set()
+        MANAGER.wait(TIMEOUT)
+    assert job.state == "done"
+    assert not at.run().button(key="train_start").disabled
 
 
 def test_a_run_is_deleted_from_the_page_only_after_confirmation(runs_dir, data_source):

@@ -4,6 +4,7 @@ import base64
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -114,12 +115,22 @@ def test_start_runs_the_search_as_a_job_with_the_chosen_settings_and_space(searc
     assert at.dataframe[1].value["score"].tolist() == [0.9]
 
 
-def test_no_search_yet_says_so(tmp_path, monkeypatch):
+def test_no_search_yet_says_so_and_start_waits_for_a_running_job(tmp_path, monkeypatch):
     monkeypatch.setattr(mathdash.tuning, "SEARCH_ROOT", tmp_path / "empty")
+    MANAGER.wait(TIMEOUT)
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
     assert not at.exception
     assert any("No search yet" in info.value for info in at.info)
-    assert isinstance(at.button(key="tune_start").disabled, bool)
+    assert not at.button(key="tune_start").disabled  # default settings, nothing running: startable
+    release = threading.Event()
+    MANAGER.submit("train", lambda progress, stop_event: release.wait(TIMEOUT), title="held open")
+    try:
+        at.run()
+        assert at.button(key="tune_start").disabled
+        assert any("A train job is running (held open)" in info.value for info in at.info)
+    finally:
+        release.set()
+        MANAGER.wait(TIMEOUT)
 
 
 def render_in_fresh_process(page: str) -> list[str]:

@@ -102,7 +102,9 @@ def test_duplicates_study_from_the_command_line_saves_tagged_runs(tmp_path, caps
     for run in runs:
         assert run.config["augment"] is None  # no run of this study augments on the fly
     for run in runs:
-        assert 0 <= run.metrics["accuracy"] <= 1 and run.metrics["test_size"] > 0
+        confusion = np.array(run.metrics["confusion"])  # scores count the real test images only
+        assert confusion.sum() == run.metrics["test_size"] == run.metrics["split"]["test_real"] > 0
+        assert run.metrics["accuracy"] == pytest.approx(np.trace(confusion) / confusion.sum())
         assert set(run.metrics["per_class"]) == {"-", "1", "0"}
         assert run.config["epochs"] == 2 and len(run.history) <= 2
     naive = next(run for run in runs if "variant=naive split" in run.config["tags"])

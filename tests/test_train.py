@@ -5,10 +5,12 @@ import threading
 import numpy as np
 import pytest
 
+from mathdash.builtin import load_digits
 from mathdash.dataset import Dataset
 from mathdash.errors import ConfigError
 from mathdash.runs import RunStore
-from mathdash.train import TrainConfig, prepare_data, train_model, with_known_origins
+from mathdash.split import make_split
+from mathdash.train import TrainConfig, prepare_data, rebuild_test_set, train_model, with_known_origins
 
 SHAPES = ["bar", "dash", "ring"]
 
@@ -168,10 +170,6 @@ def test_command_line_trains_lists_and_evaluates(tmp_path, capsys):
 @pytest.mark.slow
 def test_digits_floor_with_the_baseline(tmp_path):
     """scikit-learn's real handwritten digits through the whole pipeline: >= 98% on held-out test."""
-    try:
-        from mathdash.builtin import load_digits
-    except ImportError:
-        pytest.skip("mathdash.builtin is not there yet")
     config = TrainConfig(data="builtin:digits", model="baseline", epochs=40, patience=5, batch_size=64,
                          augment="default")
     result = train_model(load_digits(), config, store=RunStore(tmp_path, default_dir=None))
@@ -204,3 +202,30 @@ def test_validation_reports_progress_and_a_nonzero_eta(tmp_path, monkeypatch):
     first_epoch = [e["eta_s"] for e in validating if e["epoch"] == 1]
     second_start = next(e["eta_s"] for e in events if e.get("phase") == "batch" and e["epoch"] == 2)
     assert min(first_epoch) > 0.5 * second_start  # epoch 1's validation still has all of epoch 2 ahead
+
+
+@pytest.mark.slow
+def test_balancing_copies_travel_with_their_source_and_are_never_scored(tmp_path):
+    """A generated sample sits in the part of the image it was made from; test scores count real images."""
+    base = shapes_dataset(per_class=20)
+    rare = base.subset(np.flatnonzero((base.labels != 1) | (np.arange(len(base)) % 20 < 6)))  # 'dash': 6
+    config = _quick(epochs=1, model="baseline", balance="max")
+    prepared = prepare_data(rare, config)
+    source = prepared.extras["augmented_from"]
+    copies = np.flatnonzero(source >= 0)
+    assert len(copies) == 14  # the 6 real dashes grown to 20
+    split = make_split(prepared, config.split_fractions, seed=config.seed, by_group=config.split_by_group)
+    part = np.empty(len(prepared), np.int64)
+    for k, rows in enumerate((split.train, split.val, split.test)):
+        part[rows] = k
+    assert (part[copies] == part[source[copies]]).all()
+    test_copies = np.intersect1d(split.test, copies)
+    assert len(test_copies) > 0  # some copies are in test, so leaving them out of the scores matters
+    real_test = len(split.test) - len(test_copies)
+
+    result = train_model(rare, config, store=RunStore(tmp_path, default_dir=None))
+    assert result.metrics["split"]["test"] == len(split.test)
+    assert result.metrics["test_size"] == result.metrics["split"]["test_real"] == real_test
+    assert np.array(result.metrics["confusion"]).sum() == real_test
+    rebuilt = rebuild_test_set(rare, config)
+    assert len(rebuilt) == real_test and set(rebuilt.sources) <= set(rare.sources)

@@ -219,3 +219,31 @@ def test_resume_conflict_names_the_changed_hyperparameters(tmp_path):
     wider = replace(config, space=replace(TINY_SPACE, filters=(4, 8, 16), dropout=(0.0, 0.4)))
     assert "(filters, dropout differ)" in tuning.resume_conflict(tmp_path / "kept", wider)
     assert "'random'" in tuning.resume_conflict(tmp_path / "kept", replace(config, algorithm="hyperband"))
+
+
+@pytest.mark.slow
+def test_bayesian_search_fits_its_gaussian_process_and_proposes_a_trial(tmp_path, monkeypatch):
+    """Two random trials, then one the Gaussian process proposes (keras-tuner would start it after 21)."""
+    from keras_tuner.src.tuners.bayesian import BayesianOptimizationOracle
+
+    fits = []
+    original_init = BayesianOptimizationOracle.__init__
+    original_vectorize = BayesianOptimizationOracle._vectorize_trials
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self.num_initial_points = 2
+
+    def vectorize(self):
+        fits.append(len([t for t in self.trials.values() if t.status == "COMPLETED"]))
+        return original_vectorize(self)
+
+    monkeypatch.setattr(BayesianOptimizationOracle, "__init__", init)
+    monkeypatch.setattr(BayesianOptimizationOracle, "_vectorize_trials", vectorize)
+    config = tuning.TuneConfig(algorithm="bayesian", max_trials=3, epochs=1, batch_size=16, name="gp",
+                               space=TINY_SPACE, save_best=False)
+    result = tuning.run_search(tiny_dataset(), config, search_root=tmp_path)
+    assert result.trials["status"].tolist() == ["COMPLETED"] * 3
+    assert fits == [2]  # the third trial came from the process fitted on the first two
+    assert tuning.read_meta(result.search_dir)["config"]["algorithm"] == "bayesian"
+    assert result.best_score == result.trials["score"].max() and result.run_id is None
