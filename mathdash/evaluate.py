@@ -27,7 +27,8 @@ Keys added by ``mathdash.train``: ``state`` ('done' or 'stopped'), ``created`` (
     ``train``, ``val``, ``test`` and ``test_real``, the real images scored), ``data_images`` and
     ``data_classes`` (after duplicate removal and balancing); for a run on several sources
     (``"a + b"``), ``by_source``: source -> its test images' ``accuracy``, ``top5_accuracy``,
-    ``macro_f1``, ``test_size``, ``worst_class``, ``worst_f1`` and ``confused_pairs``.
+    ``macro_f1``, ``test_size``, ``worst_class``, ``worst_f1`` and ``confused_pairs``; for
+    writer-labelled sources, ``test_writers``: source -> the sorted writer ids of its test images.
 """
 
 from __future__ import annotations

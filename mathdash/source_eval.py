@@ -1,7 +1,8 @@
 """Score a saved run on another source, such as real handwriting, and keep the result with the run.
 
 When the run was trained on that source (one part of its ``a + b`` data), only the part it never
-saw is scored: its test split, in which, for writer-labelled data, no training writer appears.
+saw is scored: the writers of its test split as the run recorded them (``metrics["test_writers"]``),
+or else its test split rebuilt from the run's config.
 """
 
 from __future__ import annotations
@@ -39,8 +40,14 @@ def held_out_images(run: Run, source: str, progress: Any = None) -> tuple[Datase
 
     parts = source_parts(run.config.get("data", ""))
     number = _matching_part(parts, source)
+    recorded = run.metrics.get("test_writers", {}).get(parts[number]) if number is not None else None
     if number is None:
         dataset, scope = load_source(source, progress=progress), f"all of {source}"
+    elif recorded:
+        dataset = load_source(source, progress=progress)
+        dataset = dataset.subset(np.isin(np.asarray(dataset.extras.get("writer", [""] * len(dataset))).astype(str),
+                                         recorded))
+        scope = f"the run's test writers of {source} (never trained on)"
     else:
         from mathdash.train import TrainConfig, rebuild_test_set
 

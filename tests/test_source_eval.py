@@ -36,6 +36,7 @@ def test_a_run_trained_on_the_source_is_scored_on_its_unseen_writers_only(tmp_pa
     images, scope = held_out_images(run, str(source))
     train_writers = {f"writer{w}" for w in range(12)} - set(images.extras["writer"])
     assert "never trained on" in scope and f"{len(set(images.extras['writer']))} writers" in scope
+    assert sorted(set(images.extras["writer"])) == result.metrics["test_writers"][str(source)]
     assert 0 < len(images) < 12 * 18 and len(train_writers) >= 6
     assert len(images) == result.metrics["test_size"]
 

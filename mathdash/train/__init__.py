@@ -179,7 +179,30 @@ def _run_metrics(fitted: Any, dataset: Dataset, split: Split, config: TrainConfi
     by_source = _scores_by_source(fitted.model, test, config)
     if by_source:
         metrics["by_source"] = by_source
+    writers = test_writers(test, config.data)
+    if writers:
+        metrics["test_writers"] = writers
     return metrics
+
+
+def test_writers(test: Dataset, data: str) -> dict[str, list[str]]:
+    """The writers of each writer-labelled source's test images: source -> sorted writer ids.
+
+    Stored with the run, so its unseen writers stay known even when another of its sources (the
+    built-in set, say) changes later and a rebuilt split would come out otherwise.
+    """
+    from mathdash.loaders import PART_EXTRA, source_parts
+
+    if "writer" not in test.extras:
+        return {}
+    writers = np.asarray(test.extras["writer"]).astype(str)
+    part_of = np.asarray(test.extras.get(PART_EXTRA, np.zeros(len(test), np.int64)))
+    found = {}
+    for number, source in enumerate(source_parts(data)):
+        named = sorted(set(writers[part_of == number]) - {""})
+        if named:
+            found[source] = named
+    return found
 
 
 def _scores_by_source(model: Any, test: Dataset, config: TrainConfig) -> dict[str, dict[str, Any]]:
