@@ -107,19 +107,15 @@ def pickle_conversion_ui(dataset: Dataset) -> None:
 
 def clean_download_ui(dataset: Dataset) -> None:
     """The deduplicated set, at the hash and threshold chosen above, as a MathDash ``.npz`` download."""
-    from mathdash.dedup import DEFAULT_METHOD, DEFAULT_THRESHOLD
-    from ui.dedup_panel import _cached_report, content_key
+    from ui.dedup_panel import chosen_report
 
     source = current_source()
-    method = st.session_state.get("dedup_method", DEFAULT_METHOD)
-    threshold = int(st.session_state.get("dedup_threshold", DEFAULT_THRESHOLD))
-    fingerprint, digests = content_key(dataset)
-    report = _cached_report(fingerprint, method, threshold, dataset, digests)  # the panel's, cached
+    report, how = chosen_report(dataset)  # the panel's, cached
     stem = source.readable(dataset.name)
     st.download_button(
-        f"Download the cleaned set ({report.n_kept:,} images, {method} at {threshold} bits, .npz)",
+        f"Download the cleaned set ({report.n_kept:,} images, {how}, .npz)",
         data=lambda: npz_bytes(cleaned_dataset(dataset, report, rename=source.readable)),
-        file_name=f"{Path(stem).stem}-clean-{method}-t{threshold}.npz", mime="application/octet-stream",
+        file_name=f"{Path(stem).stem}-clean.npz", mime="application/octet-stream",
         key="ds_clean_download", on_click="ignore", icon=":material/download:",
         help="Load it again with the layout 'MathDash .npz', or on the command line as an npz source.")
 

@@ -100,7 +100,7 @@ def test_duplicate_report_to_dict_lists_summary_classes_groups_and_conflicts():
     images = np.concatenate([base, base[[0, 0, 1]]])  # rows 5, 6 copy row 0; row 7 copies row 1 as 'c'
     dataset = Dataset(images, np.array([0, 1, 0, 1, 2, 0, 0, 2]), ["a", "b", "c"],
                       [f"f{i}.png" for i in range(8)])
-    report = find_duplicate_groups(dataset, threshold=0)
+    report = find_duplicate_groups(dataset, threshold=0, mode="hash")
     as_dict = report.to_dict()
 
     def member(index, name, kept):
@@ -108,7 +108,7 @@ def test_duplicate_report_to_dict_lists_summary_classes_groups_and_conflicts():
                 "source": f"f{index}.png"}
 
     assert as_dict["summary"] == {
-        "method": "phash", "threshold": 0, "images": 8, "unique": 5, "removed": 3, "exact_copies_removed": 3,
+        "mode": "hash", "method": "phash", "threshold": 0, "images": 8, "unique": 5, "removed": 3, "exact_copies_removed": 3,
         "groups": 2, "largest_group": 3, "label_conflicts": 1, "images_in_conflicts": 2}
     assert as_dict["classes"] == [{"class": "a", "before": 4, "after": 2, "removed": 2},
                                   {"class": "b", "before": 2, "after": 2, "removed": 0},

@@ -239,6 +239,20 @@ def _cached_report(fingerprint: str, mode: str, method: str, threshold: int, _da
                                  digests=_digests, mode=mode)
 
 
+def chosen_report(dataset: Dataset) -> tuple[DuplicateReport, str]:
+    """The report at the mode, hash and threshold chosen in the controls above (cached), and a
+    few words saying how it was made (for the Dataset page's cleaned-set download)."""
+    mode = st.session_state.get("dedup_mode", "verified")
+    method = st.session_state.get("dedup_method", DEFAULT_METHOD)
+    if mode == "verified":
+        threshold, how = CANDIDATE_THRESHOLD, "verified by pixels"
+    else:
+        threshold = int(st.session_state.get("dedup_threshold", DEFAULT_THRESHOLD))
+        how = f"{method} at {threshold} bits"
+    fingerprint, digests = content_key(dataset)
+    return _cached_report(fingerprint, mode, method, threshold, dataset, digests), how
+
+
 def _second_source_ui(dataset: Dataset, report: DuplicateReport, path: str) -> None:
     if not Path(path).expanduser().exists():
         st.error(f"No such file or folder: {path}")
