@@ -12,7 +12,7 @@ import numpy as np
 from mathdash.dataset import IMAGE_SIZE, PAPER
 from mathdash.preprocess import fit_to_box
 from mathdash.synth.distort import class_style, distort_points
-from mathdash.synth.strokes import CAPITAL_SHARE, Prototype, class_prototypes
+from mathdash.synth.strokes import class_prototypes
 
 _SUPERSAMPLE = 2  # draw at twice the final size, so fit_to_box's downscale smooths the edges
 _DRAW_SIDE = (IMAGE_SIZE - 4) * _SUPERSAMPLE  # the ink's longer side on the drawing canvas
@@ -31,7 +31,8 @@ def render_symbol(name: str, rng: np.random.Generator) -> np.ndarray:
     Raises:
         KeyError: ``name`` is not a catalogue class.
     """
-    proto = pick_prototype(name, class_prototypes(name), rng)
+    protos = class_prototypes(name)
+    proto = protos[rng.integers(len(protos))]
     style = class_style(name)
     points = distort_points(proto, style, rng)
     width = _pen_width(rng) * _size_factor(proto.size)
@@ -39,15 +40,6 @@ def render_symbol(name: str, rng: np.random.Generator) -> np.ndarray:
     drawing = draw_points(points, width * _SUPERSAMPLE, rng, taper=taper)
     framed = fit_to_box(drawing)
     return framed if framed is not None else np.full((IMAGE_SIZE, IMAGE_SIZE), PAPER, np.uint8)
-
-
-def pick_prototype(name: str, protos: tuple[Prototype, ...], rng: np.random.Generator) -> Prototype:
-    """A prototype of the class; for a letter, a capital with the class's ``CAPITAL_SHARE``."""
-    share = CAPITAL_SHARE.get(name)
-    if share is not None:
-        capital = bool(rng.random() < share)
-        protos = tuple(p for p in protos if p.capital == capital) or protos
-    return protos[rng.integers(len(protos))]
 
 
 def _pen_width(rng: np.random.Generator) -> float:

@@ -40,22 +40,6 @@ _VARIANTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
 }
 # Single Latin letters are written upright as often as slanted.
 _LETTERS = {name for name in KAGGLE_CLASSES if len(name) == 1 and name.isalpha()} - set(_VARIANTS)
-# Kaggle's letter folders hold both cases. Share of capitals among the CROHME 2013 training labels
-# of each letter (e.g. 209 'X' to 3,942 'x'), at least 5% so every class shows both cases.
-CAPITAL_SHARE: dict[str, float] = {
-    "A": 0.10, "b": 0.13, "C": 0.21, "d": 0.05, "e": 0.23, "f": 0.20, "G": 0.20, "H": 0.26,
-    "i": 0.07, "j": 0.05, "k": 0.05, "l": 0.56, "M": 0.16, "N": 0.05, "o": 0.05, "p": 0.16,
-    "q": 0.05, "R": 0.29, "S": 0.32, "T": 0.12, "u": 0.05, "v": 0.29, "w": 0.05, "X": 0.05,
-    "y": 0.06, "z": 0.05,
-}
-# The capitals of the letters typeset from variants above (a capital X is upright, like a
-# written one; the 'times' sign is smaller and centred, which framing removes, so few are made).
-_CAPITAL_VARIANTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
-    "l": [("L", FONTSETS), (r"\mathrm{L}", FONTSETS)],
-    "X": [(r"\mathrm{X}", SANS)],
-    "i": [(r"\mathrm{I}", SERIF)],  # a sans-serif I is a bare bar, the '|' class's shape
-    "j": [("J", FONTSETS), (r"\mathrm{J}", FONTSETS)],
-}
 
 
 @dataclass(frozen=True)
@@ -70,14 +54,12 @@ class Prototype:
         source: "<fontset>:<latex>" the prototype was typeset from.
         size: the ink's longer side in em (font size) units: small marks such as ',' are written
             with a pen that looks thick once the image is scaled up to fill the frame.
-        capital: True for the upper-case form of a letter class.
     """
 
     points: np.ndarray
     components: np.ndarray
     source: str
     size: float
-    capital: bool = False
 
     @property
     def num_components(self) -> int:
@@ -85,28 +67,14 @@ class Prototype:
 
 
 def class_variants(name: str) -> list[tuple[str, str]]:
-    """(latex, fontset) pairs a class is typeset from, e.g. ``[("\\alpha", "cm"), ...]``.
-
-    A letter class lists its small letters first, then its capitals (``capital_variants``).
-    """
+    """(latex, fontset) pairs a class is typeset from, e.g. ``[("\\alpha", "cm"), ...]``."""
     if name in _VARIANTS:
-        pairs = [(latex, font) for latex, fonts in _VARIANTS[name] for font in fonts]
-    elif name in _LETTERS:
-        small = name.lower()
-        pairs = [(small, font) for font in FONTSETS] + [(rf"\mathrm{{{small}}}", font) for font in FONTSETS]
-    else:
-        pairs = [(symbol(name).latex, font) for font in FONTSETS]
-    return pairs + capital_variants(name)
-
-
-def capital_variants(name: str) -> list[tuple[str, str]]:
-    """The (latex, fontset) pairs of a letter class's capitals; empty for other classes."""
-    if name in _CAPITAL_VARIANTS:
-        return [(latex, font) for latex, fonts in _CAPITAL_VARIANTS[name] for font in fonts]
+        return [(latex, font) for latex, fonts in _VARIANTS[name] for font in fonts]
+    latex = symbol(name).latex
+    pairs = [(latex, font) for font in FONTSETS]
     if name in _LETTERS:
-        big = name.upper()
-        return [(big, font) for font in FONTSETS] + [(rf"\mathrm{{{big}}}", font) for font in FONTSETS]
-    return []
+        pairs += [(rf"\mathrm{{{latex}}}", font) for font in FONTSETS]
+    return pairs
 
 
 _CACHE: dict[str, tuple[Prototype, ...]] = {}
@@ -121,9 +89,7 @@ def class_prototypes(name: str) -> tuple[Prototype, ...]:
     if name not in _CACHE:
         if name not in KAGGLE_CLASSES:
             raise KeyError(f"unknown class {name!r}; expected one of the 82 Kaggle class names")
-        capitals = set(capital_variants(name))
-        protos = [_prototype(latex, font, name, (latex, font) in capitals)
-                  for latex, font in class_variants(name)]
+        protos = [_prototype(latex, font, name) for latex, font in class_variants(name)]
         _CACHE[name] = tuple(p for p in protos if p is not None)
     return _CACHE[name]
 
@@ -138,7 +104,7 @@ def install_prototypes(prototypes: dict[str, tuple[Prototype, ...]]) -> None:
     _CACHE.update(prototypes)
 
 
-def _prototype(latex: str, fontset: str, name: str, capital: bool = False) -> Prototype | None:
+def _prototype(latex: str, fontset: str, name: str) -> Prototype | None:
     em = 48
     ink = _typeset(latex, fontset, size=em)
     if ink is None:
@@ -159,7 +125,7 @@ def _prototype(latex: str, fontset: str, name: str, capital: bool = False) -> Pr
     low, high = points.min(axis=0), points.max(axis=0)
     points = (points - (low + high) / 2) / max(float((high - low).max()), 1.0)
     _, components = np.unique(parts[ys, xs], return_inverse=True)
-    return Prototype(points, components.astype(np.int32), f"{fontset}:{latex}", side / em, capital)
+    return Prototype(points, components.astype(np.int32), f"{fontset}:{latex}", side / em)
 
 
 def _typeset(latex: str, fontset: str, size: float) -> np.ndarray | None:
