@@ -28,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--patience", type=int, default=3, help="epochs without a better val loss")
     parser.add_argument("--lr-patience", type=int, default=0,
                         help="halve the learning rate after this many epochs without progress (0: never)")
+    parser.add_argument("--dedup-threshold", type=int, default=None, metavar="BITS",
+                        help="hash-only duplicate removal within BITS (default: verified by pixels)")
     parser.add_argument("--dedup", action=argparse.BooleanOptionalAction, default=True,
                         help="remove near-duplicates before splitting (default on)")
     parser.add_argument("--balance", default="none",
@@ -80,7 +82,8 @@ def config_from_args(args: argparse.Namespace) -> Any:
         batch_size=args.batch_size, learning_rate=args.learning_rate, patience=args.patience,
         lr_patience=args.lr_patience,
         augment=None if args.augment == "none" else args.augment, seed=args.seed,
-        split_by_group=not args.naive_split, dedup=args.dedup, balance=_balance(args.balance),
+        split_by_group=not args.naive_split, dedup=args.dedup, dedup_threshold=args.dedup_threshold,
+        balance=_balance(args.balance),
         name=args.name,
     )
 
