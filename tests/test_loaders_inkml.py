@@ -72,6 +72,8 @@ def test_a_zip_of_inkml_loads_like_the_folder(tmp_path):
     assert zipped.label_names() == folder.label_names()
     assert np.array_equal(zipped.images, folder.images)
     assert zipped.sources[0].endswith("crohme.zip/crohme/KAIST/a.inkml")
+    uploaded = load_source(archive, kind="zip", use_cache=False)  # the sidebar's upload says "zip"
+    assert uploaded.label_names() == folder.label_names() and "writer" in uploaded.extras
 
 
 def test_the_cache_keeps_writers_and_a_changed_file_reloads(tmp_path):

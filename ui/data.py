@@ -97,7 +97,7 @@ def dataset_sidebar() -> DataSource:
             "Source",
             ["builtin:symbols", "builtin:digits", "path", "upload"],
             format_func=lambda k: {"path": "A folder or file on this machine",
-                                   "upload": "Upload a .zip of class folders"}.get(k, _BUILTIN_LABELS.get(k, k)),
+                                   "upload": "Upload a .zip (class folders or InkML)"}.get(k, _BUILTIN_LABELS.get(k, k)),
             key="data_choice",
         )
         if choice.startswith("builtin:"):
@@ -135,7 +135,8 @@ def _path_ui() -> None:
 
 
 def _upload_ui() -> None:
-    upload = st.file_uploader("Zip of class folders", type=["zip"], key="data_upload")
+    upload = st.file_uploader("Zip of class folders or of CROHME .inkml files", type=["zip"],
+                              key="data_upload")
     if upload is None:
         return
     if upload.size > MAX_UPLOAD_MB * 2**20:

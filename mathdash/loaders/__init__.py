@@ -149,14 +149,14 @@ def _resolve_kind(path: Path, kind: str, trust: bool) -> str:
 def _load_path(path: Path, kind: str, cache, workers, progress, cache_dir) -> Dataset:
     if kind == "folder":
         return load_folder(path, cache, workers, progress)
+    if kind == "inkml" or (kind == "zip" and is_inkml_zip(path)):  # an upload may hold InkML too
+        return load_inkml(path, cache, workers, progress)
     if kind == "zip":
         return load_zip(path, cache, Path(cache_dir or default_cache_dir()) / "zips", workers, progress)
     if kind == "hasy":
         return load_hasy(path, cache, workers, progress)
     if kind == "npz":
         return load_npz(path)
-    if kind == "inkml":
-        return load_inkml(path, cache, workers, progress)
     if kind == "emnist":
         files = find_emnist_files(path)
         prefix = str(files.images[0].parent) + os.sep
