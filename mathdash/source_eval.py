@@ -94,7 +94,7 @@ def save_evaluation(run: Run, result: dict[str, Any]) -> str:
     path = folder / f"{_slug(result['source'])}.json"
     try:
         folder.mkdir(exist_ok=True)
-        write_atomic(path, json.dumps(result, indent=1))
+        write_atomic(path, json.dumps(result))  # one line: the confusion matrix alone is K x K
     except OSError as error:
         raise ArtifactError(f"cannot store the evaluation in {folder}: {error}") from error
     return str(path)
@@ -127,8 +127,7 @@ def _canonical(source: str) -> str:
 
 
 def _writers(dataset: Dataset) -> int:
-    writers = dataset.extras.get("writer")
-    return 0 if writers is None else len(set(np.asarray(writers).astype(str)) - {""})
+    return dataset.summary()["writers"] or 0
 
 
 def _slug(source: str) -> str:

@@ -116,7 +116,7 @@ def load_inkml(
 
 
 def is_inkml_tree(path: Path) -> bool:
-    """True when a folder holds ``.inkml`` files (at any depth) and no class folders of images."""
+    """True when a folder holds ``.inkml`` files at any depth (callers test for class folders first)."""
     return next(path.rglob(f"*{SUFFIX}"), None) is not None
 
 
