@@ -100,6 +100,15 @@ def save_evaluation(run: Run, result: dict[str, Any]) -> str:
     return str(path)
 
 
+def evaluate_and_save(run: Run, source: str, progress: Any = None, stop_event: Any = None) -> str:
+    """``evaluate_run_on`` then ``save_evaluation``, as a job function (the Compare page's form).
+
+    Returns:
+        The saved evaluation's file name.
+    """
+    return save_evaluation(run, evaluate_run_on(run, source, progress=progress))
+
+
 def list_evaluations(run: Run) -> list[dict[str, Any]]:
     """Every stored evaluation of a run, newest first (unreadable files are left out)."""
     results = []

@@ -184,13 +184,11 @@ def real_handwriting_ui(runs: list[Run]) -> None:
 
 
 def _start_scoring(run: Run, source: str) -> None:
-    from mathdash.source_eval import evaluate_run_on, save_evaluation
-
-    def score(progress, stop_event):
-        return save_evaluation(run, evaluate_run_on(run, source))
+    from mathdash.source_eval import evaluate_and_save
 
     try:
-        MANAGER.submit("evaluate", score, title=f"scoring {run.id} on {source}")
+        MANAGER.submit("evaluate", evaluate_and_save, title=f"scoring {run.id} on {source}", run=run,
+                       source=source)
     except JobBusy as error:
         st.warning(str(error))
         return

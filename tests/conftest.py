@@ -7,6 +7,10 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# In-process tests replace job functions and module settings (monkeypatch), which a job's own
+# process would not see: they run jobs in a thread. Process isolation, the app's default, is tested
+# in tests/test_jobs_process.py, by the Train page's job test and by the browser tests.
+os.environ.setdefault("MATHDASH_JOBS", "thread")
 
 
 @pytest.fixture(autouse=True)

@@ -42,7 +42,8 @@ def app_url(tmp_path_factory):
     if not (DEFAULT_RUN / "model.keras").is_file():
         pytest.fail(f"the shipped default run is missing: {DEFAULT_RUN}/model.keras")
     folder = tmp_path_factory.mktemp("streamlit")
-    env = {"MATHDASH_RUNS_DIR": str(folder / "runs"), "MATHDASH_EXAMPLES_DIR": str(folder / "examples")}
+    env = {"MATHDASH_RUNS_DIR": str(folder / "runs"), "MATHDASH_EXAMPLES_DIR": str(folder / "examples"),
+           "MATHDASH_JOBS": "process"}  # as the app runs by default (the suite's default is "thread")
     with streamlit_app(free_port(), folder / "server.log", env=env) as url:
         yield url
 

@@ -21,7 +21,7 @@ def _counting(progress, stop_event, steps: int, release: threading.Event):
 
 
 def test_a_second_job_is_refused_while_one_runs():
-    manager, release = JobManager(), threading.Event()
+    manager, release = JobManager("thread"), threading.Event()
     first = manager.submit("train", _counting, title="first job", steps=1, release=release)
     with pytest.raises(JobBusy, match="first job"):
         manager.submit("tune", _counting, steps=1, release=release)
@@ -37,7 +37,7 @@ def test_a_second_job_is_refused_while_one_runs():
 
 
 def test_progress_updates_are_kept_in_order():
-    manager, release = JobManager(), threading.Event()
+    manager, release = JobManager("thread"), threading.Event()
     release.set()
     job = manager.submit("train", _counting, steps=4, release=release)
     manager.wait(WAIT_S)
@@ -48,7 +48,7 @@ def test_progress_updates_are_kept_in_order():
 
 
 def test_stop_ends_the_job_as_stopped():
-    manager, release = JobManager(), threading.Event()
+    manager, release = JobManager("thread"), threading.Event()
     job = manager.submit("train", _counting, steps=1, release=release)
     job.stop()
     manager.wait(WAIT_S)
@@ -61,7 +61,7 @@ def test_a_job_that_returns_after_a_stop_request_is_stopped_with_its_result():
         stop_event.wait(WAIT_S)
         return "partial result"
 
-    manager = JobManager()
+    manager = JobManager("thread")
     job = manager.submit("train", partial)
     job.stop()
     manager.wait(WAIT_S)
@@ -72,7 +72,7 @@ def test_a_failing_job_reports_its_error_and_frees_the_manager():
     def broken(progress, stop_event):
         raise ValueError("bad input")
 
-    manager = JobManager()
+    manager = JobManager("thread")
     job = manager.submit("train", broken)
     manager.wait(WAIT_S)
     assert job.state == "failed"
@@ -85,7 +85,7 @@ def test_package_style_progress_is_stored_as_a_dict():
     def hashing(progress, stop_event):
         progress(3, 12, "hashing")
 
-    manager = JobManager()
+    manager = JobManager("thread")
     job = manager.submit("dedup", hashing)
     manager.wait(WAIT_S)
     stored = {k: job.progress[k] for k in ("done", "total", "message")}
@@ -95,7 +95,7 @@ def test_package_style_progress_is_stored_as_a_dict():
 def test_a_finished_job_releases_memory_before_it_reads_as_done(monkeypatch):
     import mathdash.memory
 
-    manager, seen = JobManager(), []
+    manager, seen = JobManager("thread"), []
     monkeypatch.setattr(mathdash.memory, "release_memory", lambda: seen.append(manager.running()))
     manager.submit("train", lambda progress, stop_event: 1)
     job = manager.wait(WAIT_S)
@@ -129,7 +129,7 @@ def test_progress_is_read_and_the_job_stopped_from_a_second_thread():
             stop_event.wait(0.005)
         raise JobStopped(f"stopped after {step} steps")
 
-    manager = JobManager()
+    manager = JobManager("thread")
     job = manager.submit("tune", until_stopped, title="endless")
     seen = []
 

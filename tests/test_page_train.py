@@ -77,8 +77,9 @@ def test_page_shows_controls_runs_and_the_run_metrics(runs_dir, data_source):
 
 
 @pytest.mark.slow
-def test_a_job_started_on_the_page_trains_and_its_run_appears(runs_dir, data_source):
+def test_a_job_started_on_the_page_trains_and_its_run_appears(runs_dir, data_source, monkeypatch):
     MANAGER.wait(TIMEOUT)
+    monkeypatch.setattr(MANAGER, "isolation", "process")  # as the app runs it: in a process of its own
     at = _page(data_source)
     at.radio(key="train_data").set_value("raw")
     at.slider(key="train_epochs").set_value(1)
@@ -89,6 +90,7 @@ def test_a_job_started_on_the_page_trains_and_its_run_appears(runs_dir, data_sou
     assert job.kind == "train" and job.title.startswith("my first run: ")
     MANAGER.wait(TIMEOUT)
     assert job.state == "done", job.error
+    assert job.peak_rss > 0  # measured in the job's own process
     at.run()
     assert not at.exception
     assert job.result.run_id in _run_ids(at)
