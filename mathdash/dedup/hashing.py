@@ -7,7 +7,9 @@ Each hash equals imagehash 4.3.2's for the same image, bit for bit, as an unsign
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -18,6 +20,7 @@ HASH_METHODS = ("phash", "dhash", "ahash", "whash")
 DEFAULT_METHOD = "phash"
 MAX_HASH_SIZE = 8  # hash_size**2 bits must fit one uint64
 _BATCH = 2048  # images per batch: small enough for the temporaries to stay in cache
+_WORKERS = min(os.cpu_count() or 1, 4)  # threads hashing batches at once
 
 Progress = Callable[..., None]
 
@@ -42,11 +45,17 @@ def hash_images(images: np.ndarray, method: str = DEFAULT_METHOD, hash_size: int
     hash_one_batch = _hash_function(method, hash_size)
     images = _check_images(images)
     hashes = np.zeros(len(images), dtype=np.uint64)
-    for start in range(0, len(images), _BATCH):
+
+    def one_batch(start: int) -> int:
         stop = min(start + _BATCH, len(images))
         hashes[start:stop] = _pack_bits(hash_one_batch(images[start:stop], hash_size))
-        if progress is not None:
-            progress(stop, len(images), f"{method} hashes")
+        return stop
+
+    starts = range(0, len(images), _BATCH)
+    with ThreadPoolExecutor(_WORKERS if len(starts) > 1 else 1) as pool:  # numpy releases the GIL
+        for stop in pool.map(one_batch, starts):  # in order, as each batch is done
+            if progress is not None:
+                progress(stop, len(images), f"{method} hashes")
     return hashes
 
 

@@ -19,6 +19,7 @@ from mathdash.dedup.verify import (
     centre_ink,
     ink_centres,
     pixel_similarity,
+    shift_statistics,
     thumbnail_similarity,
     thumbnails,
 )
@@ -85,9 +86,11 @@ def verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, centred_hashes
     quick = np.concatenate([thumbnail_similarity(thumbs, pairs[start:start + _QUICK_STEP])
                             for start in range(0, count, _QUICK_STEP)] or [np.zeros(0, np.float32)])
     pairs = _by_rank(pairs[quick >= min(QUICK_FLOOR, min_similarity)], len(pictures))
+    pairs = pairs.astype(np.int32 if len(pictures) < 2**31 else np.int64)  # the rounds below re-read it
     timings = {"candidates": time.perf_counter() - started}
     started = time.perf_counter()
     centres = ink_centres(pictures)
+    statistics = shift_statistics(pictures, max_shift)
     anchor = np.arange(len(pictures), dtype=np.int64)
     similarity = np.ones(len(pictures), dtype=np.float32)
     settled = np.zeros(len(pictures), dtype=bool)
@@ -97,7 +100,7 @@ def verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, centred_hashes
         has_lower[pairs[:, 1]] = True  # pairs are (better ranked, worse ranked)
         leads = ~settled & ~has_lower
         tested = pairs[leads[pairs[:, 0]]]
-        score, _ = pixel_similarity(pictures, tested, max_shift, centres=centres)
+        score, _ = pixel_similarity(pictures, tested, max_shift, centres=centres, statistics=statistics)
         verified += len(tested)
         _join_best(tested[score >= min_similarity], score[score >= min_similarity], anchor, similarity)
         settled |= leads

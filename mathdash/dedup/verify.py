@@ -8,6 +8,10 @@ batches of pairs, and keeps its best shift.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
 import numpy as np
 
 from mathdash.errors import ConfigError, DatasetError
@@ -20,6 +24,8 @@ DEFAULT_MIN_SIMILARITY = 0.98
 PAPER = 255
 _BATCH = 2048  # pairs per vectorised step: (2048, 47, 47) float32 is 18 MB
 _THUMB = 9  # side of the thumbnails of the quick check
+_STATISTICS_BATCH = 512  # images per step of shift_statistics (the float copy stays in cache)
+_WORKERS = min(os.cpu_count() or 1, 4)  # threads for batches of pairs
 
 
 def centre_ink(images: np.ndarray) -> np.ndarray:
@@ -46,13 +52,14 @@ def centre_ink(images: np.ndarray) -> np.ndarray:
 
 
 def pixel_similarity(images: np.ndarray, pairs: np.ndarray, max_shift: int = DEFAULT_MAX_SHIFT,
-                     guided: bool = True, centres: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     guided: bool = True, centres: np.ndarray | None = None,
+                     statistics: ShiftStatistics | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Best Pearson correlation of each pair's ink over shifts up to ``max_shift`` pixels.
 
     The second image is shifted (paper filled in) by (dy, dx) with ``|dy|, |dx| <= max_shift`` and
     correlated with the first over the whole frame. Correlation ignores brightness and contrast: a
     copy with its ink made 30% lighter scores as high as an exact one. Two blank images score 1,
-    a blank and an inked one 0.
+    a blank and an inked one 0. Batches of pairs are spread over the machine's cores.
 
     Args:
         images: uint8 array (N, H, W), ink dark on white.
@@ -61,6 +68,7 @@ def pixel_similarity(images: np.ndarray, pairs: np.ndarray, max_shift: int = DEF
         guided: try only the 3x3 shifts around the offset between the two ink centres (within
             ``max_shift``), where a shifted copy's best shift lies; False tries every shift.
         centres: ``ink_centres(images)`` if already computed (guided search).
+        statistics: ``shift_statistics(images, max_shift)`` if already computed.
 
     Returns:
         (similarity float32 (M,) in [-1, 1], best shift int64 (M, 2) as (dy, dx) applied to the second).
@@ -68,19 +76,85 @@ def pixel_similarity(images: np.ndarray, pairs: np.ndarray, max_shift: int = DEF
     images, pairs = _check_inputs(images, pairs, max_shift)
     similarity = np.zeros(len(pairs), dtype=np.float32)
     shift = np.zeros((len(pairs), 2), dtype=np.int64)
-    if guided and len(pairs):
-        rows = np.unique(pairs)
+    if not len(pairs):
+        return similarity, shift
+    rows = np.unique(pairs)
+    local = np.searchsorted(rows, pairs)  # pairs as indices into ``rows``
+    if statistics is None or statistics.max_shift != max_shift:
+        statistics = shift_statistics(images[rows], max_shift)
+    else:
+        statistics = statistics.take(rows)
+    if guided:
         centres = ink_centres(images[rows]) if centres is None else centres[rows]
-        first, second = np.searchsorted(rows, pairs[:, 0]), np.searchsorted(rows, pairs[:, 1])
-        estimate = np.clip(np.rint(centres[first] - centres[second]), -max_shift, max_shift).astype(np.int64)
+        estimate = np.clip(np.rint(centres[local[:, 0]] - centres[local[:, 1]]), -max_shift, max_shift)
+        estimate = estimate.astype(np.int64)
     else:
         estimate = np.zeros((len(pairs), 2), dtype=np.int64)
     radius = 1 if guided else max_shift
-    for start in range(0, len(pairs), _BATCH):
+
+    def one_batch(start: int) -> None:
         batch = slice(start, start + _BATCH)
-        similarity[batch], shift[batch] = _best_shift(images, pairs[batch], estimate[batch], radius,
-                                                      max_shift)
+        similarity[batch], shift[batch] = _best_shift(images, pairs[batch], local[batch], estimate[batch],
+                                                      radius, max_shift, statistics)
+
+    starts = range(0, len(pairs), _BATCH)
+    if len(starts) > 1 and _WORKERS > 1:  # numpy releases the GIL in the array work
+        with ThreadPoolExecutor(_WORKERS) as pool:
+            list(pool.map(one_batch, starts))
+    else:
+        for start in starts:
+            one_batch(start)
     return similarity, shift
+
+
+@dataclass(frozen=True)
+class ShiftStatistics:
+    """Each image's ink sum and sum of squares when shifted by (dy, dx), paper filled in.
+
+    Attributes:
+        sums, squares: float64 (N, 2m+1, 2m+1), indexed ``[i, dy + m, dx + m]``.
+        max_shift: m.
+    """
+
+    sums: np.ndarray
+    squares: np.ndarray
+    max_shift: int
+
+    def take(self, rows: np.ndarray) -> ShiftStatistics:
+        return ShiftStatistics(self.sums[rows], self.squares[rows], self.max_shift)
+
+
+def shift_statistics(images: np.ndarray, max_shift: int = DEFAULT_MAX_SHIFT) -> ShiftStatistics:
+    """The ink sums a correlation at every shift needs, once per image rather than once per pair.
+
+    Shifting by (dy, dx) drops the ink of ``|dy|`` rows and ``|dx|`` columns at one edge each: the
+    sum left is the whole sum less those rows and columns, plus the corner block counted twice.
+
+    Args:
+        images: uint8 array (N, H, W), ink dark on white.
+        max_shift: largest shift along each axis, in pixels.
+
+    Returns:
+        The ShiftStatistics.
+    """
+    count, height, width = images.shape
+    m = max_shift
+    sums = np.empty((count, 2 * m + 1, 2 * m + 1), dtype=np.float64)
+    squares = np.empty_like(sums)
+    lost = [slice(height - d, height) if d > 0 else slice(0, -d) for d in range(-m, m + 1)]
+    lost_cols = [slice(width - d, width) if d > 0 else slice(0, -d) for d in range(-m, m + 1)]
+    for start in range(0, count, _STATISTICS_BATCH):
+        ink = (PAPER - images[start:start + _STATISTICS_BATCH]).astype(np.float32) * np.float32(1 / PAPER)
+        for values, out in ((ink, sums), (ink * ink, squares)):
+            rows, cols = values.sum(axis=2, dtype=np.float64), values.sum(axis=1, dtype=np.float64)
+            total = rows.sum(axis=1)
+            row_lost = np.stack([rows[:, part].sum(axis=1) for part in lost], axis=1)  # (B, 2m+1)
+            col_lost = np.stack([cols[:, part].sum(axis=1) for part in lost_cols], axis=1)
+            corner = np.stack([np.stack([values[:, r, c].sum(axis=(1, 2), dtype=np.float64) for c in lost_cols],
+                                        axis=1) for r in lost], axis=1)  # (B, 2m+1, 2m+1)
+            out[start:start + _STATISTICS_BATCH] = (total[:, None, None] - row_lost[:, :, None]
+                                                    - col_lost[:, None, :] + corner)
+    return ShiftStatistics(sums, squares, max_shift)
 
 
 def thumbnails(images: np.ndarray, centred: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -117,43 +191,47 @@ def thumbnail_similarity(thumbs: tuple[np.ndarray, np.ndarray], pairs: np.ndarra
     return np.maximum(best, np.einsum("ij,ij->i", centred[pairs[:, 0]], centred[pairs[:, 1]]))
 
 
-def _best_shift(images: np.ndarray, pairs: np.ndarray, estimate: np.ndarray, radius: int,
-                max_shift: int) -> tuple[np.ndarray, np.ndarray]:
+def _best_shift(images: np.ndarray, pairs: np.ndarray, local: np.ndarray, estimate: np.ndarray, radius: int,
+                max_shift: int, statistics: ShiftStatistics) -> tuple[np.ndarray, np.ndarray]:
     """Shifts ``estimate + (-radius..radius)^2`` (those within ``max_shift``) for one batch.
 
     The second images are cut, each around its own estimate, from a paper margin wide enough for
-    every shift, so one slice per relative shift serves the whole batch.
+    every shift, so one slice per relative shift serves the whole batch. The sums come from
+    ``statistics`` (rows ``local``); only the dot products are computed per pair.
 
     Returns:
         (best correlation float32 (B,), best (dy, dx) int64 (B, 2)).
     """
     height, width = images.shape[1:]
     pixels = height * width
+    m = max_shift
     first = (PAPER - images[pairs[:, 0]]).astype(np.float32) * np.float32(1 / PAPER)
-    first_sum = first.sum(axis=(1, 2))
-    first_spread = np.sqrt(np.maximum((first * first).sum(axis=(1, 2)) - first_sum ** 2 / pixels, 0))
+    first_sum = statistics.sums[local[:, 0], m, m]
+    first_spread = np.sqrt(np.maximum(statistics.squares[local[:, 0], m, m] - first_sum ** 2 / pixels, 0))
     margin = max_shift + radius
-    padded = np.pad(images[pairs[:, 1]], ((0, 0), (margin, margin), (margin, margin)), constant_values=PAPER)
     side = (height + 2 * radius, width + 2 * radius)
+    ink = np.zeros((len(pairs), height + 2 * margin, width + 2 * margin), dtype=np.float32)
+    ink[:, margin:margin + height, margin:margin + width] = PAPER - images[pairs[:, 1]]
     second = np.empty((len(pairs), *side), dtype=np.float32)
     keys, inverse = np.unique(estimate, axis=0, return_inverse=True)
     for index, (dy, dx) in enumerate(keys.tolist()):  # at most (2 * max_shift + 1)^2 estimates
         rows = np.flatnonzero(inverse.ravel() == index)
         top, left = max_shift - dy, max_shift - dx
-        second[rows] = padded[rows, top:top + side[0], left:left + side[1]]
-    second = (PAPER - second) * np.float32(1 / PAPER)
-    sums, squares = _window_sums(second, height, width), _window_sums(second * second, height, width)
+        second[rows] = ink[rows, top:top + side[0], left:left + side[1]]
+    second *= np.float32(1 / PAPER)
     best = np.full(len(pairs), -np.inf, dtype=np.float32)
     best_shift = estimate.copy()
     for dy in range(-radius, radius + 1):
         for dx in range(-radius, radius + 1):
             top, left = radius - dy, radius - dx
             window = second[:, top:top + height, left:left + width]
-            total = sums[:, top, left]
-            spread = np.sqrt(np.maximum(squares[:, top, left] - total ** 2 / pixels, 0))
-            dot = np.einsum("ijk,ijk->i", first, window, optimize=True) - first_sum * total / pixels
-            score = _correlation(dot, first_spread, spread)
             allowed = (np.abs(estimate[:, 0] + dy) <= max_shift) & (np.abs(estimate[:, 1] + dx) <= max_shift)
+            at = (local[:, 1], np.clip(estimate[:, 0] + dy, -m, m) + m, np.clip(estimate[:, 1] + dx, -m, m) + m)
+            total = statistics.sums[at]
+            spread = np.sqrt(np.maximum(statistics.squares[at] - total ** 2 / pixels, 0))
+            dot = np.einsum("ijk,ijk->i", first, window, optimize=True) - first_sum * total / pixels
+            score = _correlation(dot.astype(np.float32), first_spread.astype(np.float32),
+                                 spread.astype(np.float32))
             better = allowed & (score > best)
             best[better] = score[better]
             best_shift[better] = estimate[better] + (dy, dx)
@@ -167,14 +245,6 @@ def _correlation(dot: np.ndarray, spread_a: np.ndarray, spread_b: np.ndarray) ->
     both_blank = (spread_a <= 1e-3) & (spread_b <= 1e-3)
     score[both_blank] = 1.0
     return np.clip(score, -1.0, 1.0)
-
-
-def _window_sums(values: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Sums of every (height, width) window of (B, Y, X) values: float32 (B, Y-height+1, X-width+1)."""
-    columns = np.stack([values[:, :, left:left + width].sum(axis=2)
-                        for left in range(values.shape[2] - width + 1)], axis=2)
-    return np.stack([columns[:, top:top + height].sum(axis=1)
-                     for top in range(values.shape[1] - height + 1)], axis=1)
 
 
 def _thumbnails(images: np.ndarray) -> np.ndarray:
