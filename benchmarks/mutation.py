@@ -41,7 +41,8 @@ GROUPS: dict[str, Group] = {
     "split": Group(("mathdash/split.py",), ("tests/test_split.py", "tests/test_split_mutants.py")),
     "loaders": Group(("mathdash/loaders/*.py",),
                      tuple(f"tests/test_loaders_{name}.py" for name in
-                           ("archive", "emnist", "folder", "hasy", "images", "pickle", "source", "mutants")),
+                           ("archive", "emnist", "folder", "hasy", "images", "inkml", "pickle", "source",
+                            "mutants")),
                      pytest_args=("-m", "not slow")),
     "flip": Group(("mathdash/augment/flip.py",),
                   ("tests/test_augment_pipeline.py", "tests/test_augment_flip.py")),
