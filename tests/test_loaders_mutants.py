@@ -11,6 +11,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -24,7 +25,7 @@ from mathdash.loaders import images as images_module
 from mathdash.loaders import inkml as inkml_module
 from mathdash.loaders import strokes as strokes_module
 from mathdash.loaders import writer as writer_module
-from mathdash.loaders import extract_zip, load_source
+from mathdash.loaders import detect_kind, extract_zip, load_data, load_source, save_npz, source_parts
 from mathdash.loaders.cache import (
     CACHE_ENV,
     KEEP_ENTRIES,
@@ -36,6 +37,7 @@ from mathdash.loaders.cache import (
     file_key,
     prune_oldest,
 )
+from mathdash.loaders.folder import find_class_root, is_class_folder_tree, list_class_folders
 from mathdash.loaders.images import (
     UnreadableImage,
     _check_pixels,
@@ -46,6 +48,7 @@ from mathdash.loaders.images import (
     decode_file,
 )
 from mathdash.loaders.inkml import parse_inkml
+from mathdash.loaders.resize import as_uint8_pixels, border_pixels, fit_whole, is_white_on_black, mostly_white_on_black
 from mathdash.loaders.strokes import render_strokes
 from mathdash.loaders.writer import folder_name, write_folder
 from tests.inkml_support import circle, line, write_inkml
@@ -658,8 +661,8 @@ def test_the_extraction_is_written_aside_in_the_zips_folder(tmp_path, monkeypatc
 
 
 def test_a_refused_zip_leaves_no_partial_extraction(tmp_path, monkeypatch):
-    monkeypatch.setattr(archive_module, "MAX_EXTRACTED_BYTES", 10)
-    monkeypatch.setattr(archive_module.extract_zip, "__defaults__", (10, archive_module.MAX_ENTRIES))
+    real = archive_module.extract_zip
+    monkeypatch.setattr(archive_module, "extract_zip", lambda src, dest: real(src, dest, max_bytes=10))
     src = _class_zip(tmp_path / "upload.zip")
     with pytest.raises(DatasetError, match="zip bomb"):
         load_source(src, cache_dir=tmp_path / "cache")
@@ -918,3 +921,310 @@ def test_a_stroke_held_in_one_place_is_a_dot():
 def test_an_open_stroke_is_not_closed():
     corner = render_strokes([np.array([[0.0, 0.0], [0.0, 10.0], [10.0, 10.0]])])  # an "L"
     assert (corner[15:30, 15:30] == 255).all()  # no closing line across the middle, corner to corner
+
+
+def test_integer_points_draw_like_the_same_points_as_floats():
+    points = np.array([[-100, 0], [100, 0], [0, 90]])
+    expected = render_strokes([points.astype(float)])
+    for dtype in (np.int8, np.int64):  # int8: the extent (200) does not fit the type itself
+        np.testing.assert_array_equal(render_strokes([points.astype(dtype)]), expected)
+
+
+# --- load_source, load_data, detect_kind ------------------------------------------------------------
+
+def _npz(path, count: int, name: str) -> Path:
+    images = _images(count)
+    return save_npz(Dataset(images, np.zeros(count, np.int64), ["alpha"], [f"{name}#{i}" for i in range(count)],
+                            name=name), path)
+
+
+def test_load_data_joins_sources_and_numbers_their_parts(tmp_path):
+    first, second = _npz(tmp_path / "a.npz", 2, "a"), _npz(tmp_path / "b.npz", 3, "b")
+    assert source_parts(f" {first} +  + {second} ") == [str(first), str(second)]
+    joined = load_data(f"{first} + {second}")
+    assert len(joined) == 5 and joined.name == f"{first} + {second}"
+    assert joined.extras["source_part"].tolist() == [0, 0, 1, 1, 1]
+    assert joined.sources == ["a#0", "a#1", "b#0", "b#1", "b#2"]
+    one = load_data(str(first))
+    assert len(one) == 2 and "source_part" not in one.extras and one.report.source == str(first)
+
+
+def test_every_kind_hands_workers_and_progress_on_and_a_cache_hit_reports_itself(tmp_path, monkeypatch):
+    import mathdash.loaders.assemble as assemble
+
+    real = assemble.decode_files
+    seen = []
+    monkeypatch.setattr(assemble, "decode_files",
+                        lambda paths, workers, progress: seen.append(workers) or real(paths, workers, progress))
+    folder = tmp_path / "classes"
+    for i in range(3):
+        (folder / f"c{i % 2}").mkdir(parents=True, exist_ok=True)
+        Image.fromarray(_images(3)[i]).save(folder / f"c{i % 2}" / f"{i}.png")
+    (tmp_path / "hasy").mkdir()
+    Image.fromarray(_images(1)[0]).save(tmp_path / "hasy" / "0.png")
+    (tmp_path / "hasy" / "hasy-data-labels.csv").write_text("path,symbol_id,latex,user_id\n0.png,1,\\alpha,7\n")
+    for source, count in ((folder, 3), (_class_zip(tmp_path / "up.zip"), 3), (tmp_path / "hasy", 1)):
+        calls = []
+        dataset = load_source(source, cache_dir=tmp_path / "cache", workers=1, progress=lambda *a: calls.append(a))
+        assert len(dataset) == count and calls[-1] == (count, count, "decoding images")
+        assert 0 <= dataset.report.seconds < 60
+        calls.clear()
+        again = load_source(source, cache_dir=tmp_path / "cache", workers=1, progress=lambda *a: calls.append(a))
+        assert again.report.from_cache and calls == [(count, count, "loaded from cache")]
+    assert seen == [1, 1, 1]
+
+
+def test_inkml_and_zipped_inkml_get_the_workers_and_progress(tmp_path, monkeypatch):
+    monkeypatch.setattr(inkml_module, "_CHUNK", 1)
+    monkeypatch.setattr(inkml_module, "ProcessPoolExecutor", _InProcessPool)
+    monkeypatch.setattr(_InProcessPool, "made", [])
+    monkeypatch.setattr(inkml_module, "default_workers", lambda: 4)
+    for i in range(2):
+        write_inkml(tmp_path / "ink" / f"{i}.inkml", [(str(i), [line(0, 0, 5, 9)])])
+    with zipfile.ZipFile(tmp_path / "ink.zip", "w") as archive_file:
+        for i in range(2):
+            archive_file.write(tmp_path / "ink" / f"{i}.inkml", f"{i}.inkml")
+    for source, kind in ((tmp_path / "ink", "auto"), (tmp_path / "ink.zip", "zip")):
+        calls = []
+        load_source(source, kind=kind, use_cache=False, workers=1, progress=lambda *a: calls.append(a))
+        assert calls == [(1, 2, "drawing InkML strokes"), (2, 2, "drawing InkML strokes")]
+    assert _InProcessPool.made == []
+
+
+def test_moved_emnist_and_pickle_sources_reload_from_the_cache_with_their_new_paths(tmp_path):
+    import gzip
+    import pickle
+
+    old = tmp_path / "old"
+    old.mkdir()
+    images = np.zeros((2, 28, 28), np.uint8)
+    images[:, 5:20, 10:14] = 255
+    with gzip.open(old / "mnist-train-images-idx3-ubyte.gz", "wb") as handle:
+        handle.write((2051).to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in (2, 28, 28))
+                     + images.tobytes())
+    with gzip.open(old / "mnist-train-labels-idx1-ubyte.gz", "wb") as handle:
+        handle.write((2049).to_bytes(4, "big") + (2).to_bytes(4, "big") + bytes([3, 7]))
+    with open(old / "set.pkl", "wb") as handle:
+        pickle.dump((np.zeros((2, 16), np.uint8), np.array([0, 1])), handle)
+    for name in ("mnist-train-images-idx3-ubyte.gz", "set.pkl"):
+        first = load_source(old / name, cache_dir=tmp_path / "cache", trust=True)
+        assert first.sources[0].startswith(str(old) + os.sep)
+    old.rename(tmp_path / "new")
+    for name in ("mnist-train-images-idx3-ubyte.gz", "set.pkl"):
+        moved = load_source(tmp_path / "new" / name, cache_dir=tmp_path / "cache", trust=True)
+        assert moved.report.from_cache and moved.sources[0] == f"{tmp_path / 'new' / name}#0"
+
+
+def test_detect_kind_by_first_bytes_and_its_refusals(tmp_path):
+    import pickle
+
+    idx = tmp_path / "digits.bin"
+    idx.write_bytes((2051).to_bytes(4, "big") + b"\0" * 12)
+    assert detect_kind(idx) == "emnist"
+    archive_file = _zip(tmp_path / "upload.bin", [("c/a.png", b"x")])
+    assert detect_kind(archive_file) == "zip"
+    for protocol in (2, 3, 4, 5):
+        (tmp_path / f"p{protocol}").write_bytes(pickle.dumps([1], protocol=protocol))
+        assert detect_kind(tmp_path / f"p{protocol}") == "pickle"
+    ink = write_inkml(tmp_path / "one.inkml", [("x", [line(0, 0, 9, 9)])])
+    assert detect_kind(ink) == "inkml"
+    for name, data in (("x80", b"\x80\x09abc"), ("x04", b"a\x04bc"), ("notes.csv", b"name,value\n1,2\n")):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(DatasetError) as error:
+            detect_kind(tmp_path / name)
+        assert str(error.value) == (
+            f"cannot tell what {tmp_path / name} holds. Expected a folder of class folders (Kaggle "
+            "extracted_images), a .zip of one, EMNIST '*-images-idx3-ubyte[.gz]' files, "
+            "HASYv2's hasy-data-labels.csv, a folder or .zip of CROHME .inkml files, "
+            "a .pkl of (train_x, train_y) or a MathDash .npz")
+
+
+def test_load_source_refusals_say_exactly_why(tmp_path, monkeypatch):
+    import sys
+
+    import mathdash.loaders as loaders_module
+
+    with pytest.raises(DatasetError) as error:
+        load_source(tmp_path, kind="tar")
+    assert str(error.value) == ("unknown source kind 'tar'; choose one of auto, folder, zip, emnist, hasy, "
+                                "inkml, pickle, npz")
+    with pytest.raises(DatasetError) as error:
+        load_source(tmp_path / "absent", kind="folder")
+    assert str(error.value) == f"{tmp_path / 'absent'} does not exist"
+    with pytest.raises(DatasetError) as error:
+        load_source(" ")
+    assert str(error.value) == "no source given: choose a folder or file, or a built-in set"
+
+    def denied(*args):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(loaders_module, "load_folder", denied)
+    with pytest.raises(DatasetError) as error:
+        load_source(tmp_path, kind="folder", use_cache=False)
+    assert str(error.value) == f"cannot read {tmp_path}: [Errno 13] Permission denied"
+    monkeypatch.setitem(sys.modules, "mathdash.builtin", None)  # the import fails
+    with pytest.raises(DatasetError) as error:
+        load_source("builtin:symbols")
+    assert str(error.value).startswith("the built-in sets are not available: ")
+
+
+# --- resize -----------------------------------------------------------------------------------------
+
+def test_border_pixels_are_the_outer_rows_then_the_outer_columns():
+    image = np.arange(12).reshape(1, 3, 4)
+    assert border_pixels(image).tolist() == [[0, 1, 2, 3, 8, 9, 10, 11, 0, 4, 8, 3, 7, 11]]
+
+
+def test_polarity_is_told_by_more_than_half_the_border_being_darker_than_128():
+    def framed(dark_share: float, dark: int = 0) -> np.ndarray:
+        image = np.full((10, 10), 255, np.uint8)
+        border = np.flatnonzero(np.pad(np.zeros((8, 8), bool), 1, constant_values=True))
+        image.flat[border[:round(dark_share * len(border))]] = dark
+        return image
+
+    assert not is_white_on_black(framed(0.4)) and not is_white_on_black(framed(0.5))
+    assert is_white_on_black(framed(0.6)) and is_white_on_black(framed(1.0, dark=127))
+    assert not is_white_on_black(framed(1.0, dark=128))
+
+
+def test_a_set_is_inverted_when_its_sampled_borders_median_is_dark():
+    assert not mostly_white_on_black(np.zeros((0, 45, 45), np.uint8))
+    assert mostly_white_on_black(np.zeros((1, 4, 4), np.uint8))
+    assert not mostly_white_on_black(np.full((3, 4, 4), 128, np.uint8))
+    # borders 100 and 200 alternating: all of the set gives a median of 150 (light) ...
+    alternating = np.where(np.arange(4)[:, None, None] % 2 == 0, 100, 200).astype(np.uint8) * np.ones((1, 4, 4), np.uint8)
+    assert not mostly_white_on_black(alternating)
+    # ... but a big set is sampled every (N // 5000)th image: every 2nd of 10,000, all of them 100
+    big = np.where(np.arange(10_000)[:, None, None] % 2 == 0, 100, 200).astype(np.uint8) * np.ones((1, 2, 2), np.uint8)
+    assert mostly_white_on_black(big)
+
+
+def test_pixels_become_uint8_from_any_number_type():
+    def pixels(values, dtype):
+        out = as_uint8_pixels(np.array(values, dtype=dtype))
+        assert out.dtype == np.uint8
+        return out.tolist()
+
+    assert pixels([0, 1], np.uint8) == [0, 255] and pixels([1], np.uint8) == [255]
+    assert pixels([0, 2, 200], np.uint8) == [0, 2, 200]
+    assert pixels([True, False], bool) == [255, 0]
+    assert pixels([0.0, 0.6, 1.0], np.float64) == [0, 153, 255]
+    assert pixels([0.0, 1.5], np.float64) == [0, 2] and pixels([0.0, 100.0], np.float64) == [0, 100]
+    assert pixels([-3.0, 300.0], np.float64) == [0, 255]
+    assert pixels([], np.uint8) == [] and pixels([], np.float64) == []
+    with pytest.raises(DatasetError) as error:
+        as_uint8_pixels(np.array(["a", "b"]))
+    assert str(error.value) == "images: pixels must be numbers, got <U1"
+
+
+def test_fit_whole_keeps_one_pixel_lines_and_centres_tall_images():
+    tall = fit_whole(np.zeros((1, 90, 30), np.uint8))[0]
+    assert np.flatnonzero(tall.min(axis=0) < 128).tolist() == list(range(15, 30))  # 15 wide, centred
+    thin_row = fit_whole(np.zeros((1, 1, 90), np.uint8))[0]
+    assert np.flatnonzero(thin_row.min(axis=1) < 128).tolist() == [22]
+    thin_column = fit_whole(np.zeros((1, 90, 1), np.uint8))[0]
+    assert np.flatnonzero(thin_column.min(axis=0) < 128).tolist() == [22]
+
+
+def test_fit_whole_enlarges_bicubically_and_shrinks_by_area_for_any_integer_input():
+    rng = np.random.default_rng(5)
+    small = rng.integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    np.testing.assert_array_equal(fit_whole(small)[2], cv2.resize(small[2], (45, 45), interpolation=cv2.INTER_CUBIC))
+    big = rng.integers(0, 256, (5, 90, 90), dtype=np.uint8)
+    np.testing.assert_array_equal(fit_whole(big)[3], cv2.resize(big[3], (45, 45), interpolation=cv2.INTER_AREA))
+    np.testing.assert_array_equal(fit_whole(small.astype(np.int64)), fit_whole(small))
+
+
+# --- assemble and folder ----------------------------------------------------------------------------
+
+def _save(path, pixels):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels).save(path)
+
+
+def test_the_load_report_notes_sizes_inversions_and_the_usual_size(tmp_path):
+    root = tmp_path / "mixed"
+    for i, (height, width) in enumerate([(50, 50), (50, 50), (30, 90), (20, 20), (60, 40), (45, 45)]):
+        image = np.full((height, width), 255, np.uint8)
+        image[height // 4:height // 2, width // 4:width // 2] = 0
+        _save(root / "a" / f"{i}.png", image)
+    for i in range(2):
+        _save(root / "b" / f"inv{i}.png", 255 - _images(2)[i])
+    dataset = load_source(root, use_cache=False, workers=1)
+    assert dataset.name == "mixed" and dataset.original_size == (45, 45)  # 3 of 8 are 45x45
+    assert dataset.report.notes == [
+        "5 images were not 45x45 (e.g. 50x50, 30x90, 20x20) and were scaled whole to 45x45, aspect kept, on white",
+        "2 white-on-black images were inverted to dark ink on white"]
+    for i in (6, 7):
+        _save(root / "a" / f"{i}.png", np.full((50, 50), 255, np.uint8))
+    assert load_source(root, use_cache=False, workers=1).original_size == (50, 50)  # now 4 are 50x50
+
+
+def test_nothing_readable_names_three_of_the_skipped_files(tmp_path):
+    for i in range(4):
+        (tmp_path / "bad" / "c").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "bad" / "c" / f"{i}.png").write_bytes(b"")
+    with pytest.raises(DatasetError) as error:
+        load_source(tmp_path / "bad", use_cache=False, workers=1)
+    examples = "; ".join(f"{tmp_path / 'bad' / 'c' / f'{i}.png'}: empty file (0 bytes)" for i in range(3))
+    assert str(error.value) == f"No image in bad could be read (4 skipped). {examples}"
+
+
+def test_hidden_and_resource_fork_folders_are_not_classes(tmp_path):
+    root = tmp_path / "set"
+    for name in ("a", ".git", "__MACOSX", "b"):
+        _save(root / name / "0.png", _images(1)[0])
+    (root / "zz.txt").write_text("stray")
+    (root / "aa.txt").write_text("stray")
+    listing = list_class_folders(root)
+    assert sorted(set(listing.classes)) == ["a", "b"]
+    assert [(os.path.basename(s.path), s.reason) for s in listing.skipped] == [
+        ("aa.txt", "stray file at the top level, not in a class folder"),
+        ("zz.txt", "stray file at the top level, not in a class folder")]
+
+
+def test_wrapping_folders_are_looked_through_only_when_they_hold_nothing_else(tmp_path):
+    _save(tmp_path / "outer" / "inner" / "c" / "0.png", _images(1)[0])
+    (tmp_path / "outer" / ".DS_Store").write_bytes(b"hidden files do not count")
+    assert find_class_root(tmp_path / "outer") == (tmp_path / "outer" / "inner").resolve()
+    (tmp_path / "outer" / "notes.txt").write_text("a visible file stops the descent")
+    assert find_class_root(tmp_path / "outer") == (tmp_path / "outer").resolve()
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(DatasetError) as error:
+        find_class_root(tmp_path / "file.txt")
+    assert str(error.value) == f"{tmp_path / 'file.txt'} is not a folder"
+
+
+def test_what_a_class_folder_holds_besides_images_is_named(tmp_path):
+    root = tmp_path / "set"
+    for i in range(4):
+        _save(root / "c" / f"{i}.png", _images(4)[i])
+    (root / "c" / "broken.png").symlink_to(tmp_path / "nowhere.png")
+    (root / "c" / "README").write_text("x")
+    (root / "c" / "sub").mkdir()
+    _save(root / "d" / "0.png", _images(1)[0])  # a second class: "set" is no wrapper to look through
+    listing = list_class_folders(root)
+    assert listing.names == [f"c/{i}.png" for i in range(4)] + ["d/0.png"]
+    assert [(os.path.basename(s.path), s.reason) for s in listing.skipped] == [
+        ("README", "not an image file type (no extension)"),
+        ("broken.png", "cannot read file: No such file or directory"),
+        ("sub", "folder inside a class folder is not read")]
+
+
+def test_class_folders_without_images_are_not_a_class_tree(tmp_path):
+    (tmp_path / "set" / "c").mkdir(parents=True)
+    (tmp_path / "set" / "c" / "notes.txt").write_text("x")
+    assert not is_class_folder_tree(tmp_path / "set")
+    (tmp_path / "flat").mkdir()
+    with pytest.raises(DatasetError) as error:
+        list_class_folders(tmp_path / "flat")
+    assert str(error.value) == (f"{tmp_path / 'flat'} holds no class folders: expected <folder>/<class name>/"
+                                "<image files>, like Kaggle's extracted_images")
+
+
+def test_a_moved_class_folder_tree_reloads_from_the_cache_with_its_new_paths(tmp_path):
+    _save(tmp_path / "old" / "c" / "0.png", _images(1)[0])
+    load_source(tmp_path / "old", cache_dir=tmp_path / "cache", workers=1)
+    (tmp_path / "old").rename(tmp_path / "new")
+    moved = load_source(tmp_path / "new", cache_dir=tmp_path / "cache", workers=1)
+    assert moved.report.from_cache and moved.sources == [str(tmp_path / "new" / "c" / "0.png")]
