@@ -25,7 +25,8 @@ from mathdash.loaders import images as images_module
 from mathdash.loaders import inkml as inkml_module
 from mathdash.loaders import strokes as strokes_module
 from mathdash.loaders import writer as writer_module
-from mathdash.loaders import detect_kind, extract_zip, load_data, load_source, save_npz, source_parts
+from mathdash.loaders import detect_kind, extract_zip, load_data, load_npz, load_source, save_npz, source_parts
+from mathdash.loaders.pickled import load_pickle
 from mathdash.loaders.cache import (
     CACHE_ENV,
     KEEP_ENTRIES,
@@ -1228,3 +1229,123 @@ def test_a_moved_class_folder_tree_reloads_from_the_cache_with_its_new_paths(tmp
     (tmp_path / "old").rename(tmp_path / "new")
     moved = load_source(tmp_path / "new", cache_dir=tmp_path / "cache", workers=1)
     assert moved.report.from_cache and moved.sources == [str(tmp_path / "new" / "c" / "0.png")]
+
+
+# --- npz --------------------------------------------------------------------------------------------
+
+def _raise(error):
+    raise error
+
+
+def test_npz_images_with_a_channel_axis_or_any_size_convert_and_say_from_what(tmp_path):
+    images = np.full((2, 28, 30, 1), 255, np.uint8)
+    images[:, 5:20, 5:10] = 0
+    np.savez(tmp_path / "a.npz", images=images, labels=np.array([[1], [0]]))
+    dataset = load_npz(tmp_path / "a.npz")
+    assert dataset.original_size == (28, 30) and dataset.images.shape == (2, 45, 45)
+    assert dataset.labels.tolist() == [1, 0] and dataset.class_names == ["0", "1"]
+    assert dataset.report.notes == ["images scaled from 28x30 to 45x45"] and dataset.report.loaded == 2
+    np.savez(tmp_path / "b.npz", images=np.full((2, 28, 1), 255, np.uint8), labels=np.array([0, 0]))
+    assert load_npz(tmp_path / "b.npz").original_size == (28, 1)  # a last axis of 1 in 3-D is a width
+
+
+def test_npz_refusals_name_the_file_and_the_problem(tmp_path):
+    np.savez(tmp_path / "rgb.npz", images=np.zeros((2, 28, 28, 3), np.uint8), labels=np.zeros(2))
+    with pytest.raises(DatasetError) as error:
+        load_npz(tmp_path / "rgb.npz")
+    assert str(error.value) == "rgb.npz: images must be (N, H, W), got shape (2, 28, 28, 3)"
+    np.savez(tmp_path / "text.npz", images=np.array([[["a"]]]), labels=np.zeros(1))
+    with pytest.raises(DatasetError) as error:
+        load_npz(tmp_path / "text.npz")
+    assert str(error.value) == "text.npz: pixels must be numbers, got <U1"
+    np.savez(tmp_path / "other.npz", x=np.zeros(1), a=np.zeros(1))
+    with pytest.raises(DatasetError) as error:
+        load_npz(tmp_path / "other.npz")
+    assert str(error.value) == "other.npz lacks images, labels (holds: a, x)"
+    (tmp_path / "fake.npz").write_text("not a zip")
+    with pytest.raises(DatasetError) as error:
+        load_npz(tmp_path / "fake.npz")
+    assert str(error.value).startswith("fake.npz is not a readable .npz: ")
+    np.savez(tmp_path / "pickled.npz", images=np.zeros((1, 45, 45), np.uint8), labels=np.zeros(1),
+             sources=np.array([object()], dtype=object))  # would need unpickling to read
+    with pytest.raises(DatasetError, match="is not a readable .npz"):
+        load_npz(tmp_path / "pickled.npz")
+
+
+def test_an_empty_npz_has_no_classes(tmp_path):
+    np.savez(tmp_path / "e.npz", images=np.zeros((0, 45, 45), np.uint8), labels=np.zeros(0, np.int64))
+    dataset = load_npz(tmp_path / "e.npz")
+    assert len(dataset) == 0 and dataset.class_names == []
+
+
+def test_save_npz_compresses_by_default_records_its_format_and_keeps_object_extras(tmp_path, monkeypatch):
+    dataset = Dataset(_images(2), np.array([0, 1]), ["alpha", "beta"], ["s0", "s1"],
+                      extras={"note": np.array(["x", None], dtype=object)})
+    path = save_npz(dataset, tmp_path / "a" / "b" / "set.npz")
+    with zipfile.ZipFile(path) as archive_file:
+        assert {info.compress_type for info in archive_file.infolist()} == {zipfile.ZIP_DEFLATED}
+    with np.load(path) as data:
+        assert str(data["format"]) == "mathdash-dataset-v1"
+    assert load_npz(path).extras["note"].tolist() == ["x", "None"]
+    plain = save_npz(dataset, tmp_path / "plain.npz", compress=False)
+    with zipfile.ZipFile(plain) as archive_file:
+        assert {info.compress_type for info in archive_file.infolist()} == {zipfile.ZIP_STORED}
+
+
+def test_save_npz_writes_aside_in_the_target_folder_and_cleans_up_on_failure(tmp_path, monkeypatch):
+    import mathdash.loaders.npzfile as npzfile
+
+    real = npzfile.tempfile.mkstemp
+    folders = []
+    monkeypatch.setattr(npzfile.tempfile, "mkstemp", lambda **kw: folders.append(kw.get("dir")) or real(**kw))
+    save_npz(Dataset(_images(1), np.zeros(1), ["a"], ["s"]), tmp_path / "set.npz")
+    assert folders == [tmp_path]
+    monkeypatch.setattr(npzfile.np, "savez_compressed", lambda *a, **k: _raise(OSError("disk full")))
+    with pytest.raises(OSError, match="disk full"):
+        save_npz(Dataset(_images(1), np.zeros(1), ["a"], ["s"]), tmp_path / "other.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["set.npz"]
+
+
+# --- pickle -----------------------------------------------------------------------------------------
+
+def _pickle(path, content):
+    import pickle
+
+    with open(path, "wb") as handle:
+        pickle.dump(content, handle)
+    return path
+
+
+def _rows(count: int) -> np.ndarray:
+    rows = np.zeros((count, 16), np.uint8)
+    rows[:, 5] = 1
+    return rows
+
+
+def test_pickled_labels_one_hot_column_or_float(tmp_path):
+    one_hot = np.eye(2, dtype=np.float32)[[1, 0, 1, 1]]
+    dataset = load_pickle(_pickle(tmp_path / "a.pkl", (_rows(4), one_hot)))
+    assert dataset.labels.tolist() == [1, 0, 1, 1] and "one-hot labels converted to class numbers" in dataset.report.notes
+    column = load_pickle(_pickle(tmp_path / "b.pkl", (_rows(4), np.array([[2], [0], [1], [2]]))))
+    assert column.labels.tolist() == [2, 0, 1, 2]
+    assert "one-hot labels converted to class numbers" not in column.report.notes
+    assert column.report.notes[-1] == ("labels 0-35 assumed to mean 0-9 then A-Z (the usual meaning); "
+                                       "check the counts")
+    floats = load_pickle(_pickle(tmp_path / "c.pkl", (_rows(3), np.array([0.0, 2.0, 1.0]))))
+    assert floats.labels.tolist() == [0, 2, 1] and floats.labels.dtype == np.int64
+    many = load_pickle(_pickle(tmp_path / "d.pkl", (_rows(2), np.array([0, 39]))))
+    assert many.report.notes[-1] == "40 label numbers: classes named by number" and many.class_names[39] == "39"
+
+
+def test_pickled_contents_of_the_wrong_kind_are_named(tmp_path):
+    cases = [
+        ((_rows(2), np.array([0.5, 1.0])), "h.pkl: expected 2 integer labels, got (2,) float64"),
+        ((_rows(2), np.array([0, -1])), "h.pkl: negative labels"),
+        ((np.zeros((2, 4, 4, 1)), np.array([0, 1])), "h.pkl: expected (N, pixels) or (N, H, W) images, "
+                                                      "got shape (2, 4, 4, 1)"),
+        ((np.array([["a"] * 4] * 2), np.array([0, 1])), "h.pkl: pixels must be numbers, got <U1"),
+    ]
+    for content, message in cases:
+        with pytest.raises(DatasetError) as error:
+            load_pickle(_pickle(tmp_path / "h.pkl", content))
+        assert str(error.value) == message
