@@ -23,6 +23,7 @@ from mathdash.loaders import archive as archive_module
 from mathdash.loaders import cache as cache_module
 from mathdash.loaders import images as images_module
 from mathdash.loaders import inkml as inkml_module
+from mathdash.loaders import parallel as parallel_module
 from mathdash.loaders import strokes as strokes_module
 from mathdash.loaders import writer as writer_module
 from mathdash.loaders import detect_kind, extract_zip, load_data, load_npz, load_source, save_npz, source_parts
@@ -48,7 +49,9 @@ from mathdash.loaders.images import (
     decode_bytes,
     decode_file,
 )
+from mathdash.loaders.hasy import find_hasy_csv, is_hasy_csv
 from mathdash.loaders.inkml import parse_inkml
+from mathdash.loaders.parallel import decode_chunk, decode_files, default_workers
 from mathdash.loaders.resize import as_uint8_pixels, border_pixels, fit_whole, is_white_on_black, mostly_white_on_black
 from mathdash.loaders.strokes import render_strokes
 from mathdash.loaders.writer import folder_name, write_folder
@@ -1349,3 +1352,139 @@ def test_pickled_contents_of_the_wrong_kind_are_named(tmp_path):
         with pytest.raises(DatasetError) as error:
             load_pickle(_pickle(tmp_path / "h.pkl", content))
         assert str(error.value) == message
+
+
+# --- parallel ---------------------------------------------------------------------------------------
+
+class _InProcessExecutor:
+    """Stands in for ProcessPoolExecutor in decode_files: records how it was made, runs tasks here."""
+
+    made: list = []
+
+    def __init__(self, max_workers=None, mp_context=None):
+        _InProcessExecutor.made.append((max_workers, mp_context))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, function, *args):
+        from concurrent.futures import Future
+
+        future = Future()
+        future.set_result(function(*args))
+        return future
+
+
+def _image_files(tmp_path, count: int) -> list[str]:
+    paths = []
+    for i in range(count):
+        paths.append(str(tmp_path / f"{i}.png"))
+        Image.fromarray(_images(count)[i]).save(paths[-1])
+    return paths
+
+
+def test_decode_files_spreads_chunks_over_a_spawn_pool_with_progress_per_chunk(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel_module, "ProcessPoolExecutor", _InProcessExecutor)
+    monkeypatch.setattr(_InProcessExecutor, "made", [])
+    paths = _image_files(tmp_path, 3)
+    alone = decode_files(paths, workers=1)
+    calls = []
+    pooled = decode_files(paths, workers=2, chunk_size=10, parallel_from=3, progress=lambda *a: calls.append(a))
+    # 3 files for 2 workers: chunks of ceil(3 / (2 * 4)) = 1 file, and no more workers than chunks
+    assert [(workers, context.get_start_method()) for workers, context in _InProcessExecutor.made] == [(2, "spawn")]
+    assert calls == [(1, 3, "decoding images"), (2, 3, "decoding images"), (3, 3, "decoding images")]
+    np.testing.assert_array_equal(pooled.images, alone.images)
+    assert pooled.ok.dtype == bool and pooled.ok.all() and pooled.inverted.dtype == bool
+    _InProcessExecutor.made = []
+    decode_files(paths, workers=2, parallel_from=4)  # fewer files than parallel_from: no pool
+    decode_files(paths, workers=1, parallel_from=0)  # one worker: no pool either
+    assert _InProcessExecutor.made == []
+
+
+def test_one_worker_means_no_pool_even_with_many_cores(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel_module, "ProcessPoolExecutor", _InProcessExecutor)
+    monkeypatch.setattr(_InProcessExecutor, "made", [])
+    monkeypatch.setattr(parallel_module, "default_workers", lambda: 4)
+    decode_files(_image_files(tmp_path, 2), workers=1, parallel_from=0)
+    decode_files(_image_files(tmp_path, 2), workers=0, parallel_from=0)  # taken as one
+    assert _InProcessExecutor.made == []
+
+
+def test_default_workers_counts_the_cores_this_process_may_use(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    assert default_workers() == 1
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert default_workers() == 1
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert default_workers() == 3
+
+
+def test_decode_chunk_gives_typed_arrays_and_goes_on_after_a_bad_file(tmp_path):
+    (tmp_path / "bad.png").write_bytes(b"")
+    inverted = tmp_path / "inv.png"
+    Image.fromarray(255 - _images(1)[0]).save(inverted)
+    wide = tmp_path / "wide.png"
+    Image.fromarray(np.full((30, 90), 255, np.uint8)).save(wide)
+    images, reasons, sizes, flags = decode_chunk([str(tmp_path / "bad.png"), str(inverted), str(wide)])
+    assert images.dtype == np.uint8 and sizes.dtype == np.int32 and flags.dtype == bool
+    assert reasons == ["empty file (0 bytes)", "", ""]
+    assert sizes.tolist() == [[0, 0], [45, 45], [30, 90]] and flags.tolist() == [False, True, False]
+    assert (images[0] == 255).all()
+    np.testing.assert_array_equal(images[1], _images(1)[0])
+
+
+# --- hasy -------------------------------------------------------------------------------------------
+
+def _hasy(root, lines: list[str], images=("a.png", "b.png")) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for i, name in enumerate(images):
+        Image.fromarray(_images(2)[i % 2]).save(root / name)
+    path = root / "hasy-data-labels.csv"
+    path.write_bytes("\n".join(["path,symbol_id,latex,user_id", *lines]).encode("utf-8", "surrogateescape") + b"\n")
+    return path
+
+
+def test_hasy_rows_without_a_label_or_file_are_skipped_and_the_rest_read(tmp_path):
+    csv_path = _hasy(tmp_path / "hasy", ["a.png,1", "gone.png,2,B,7", "a.png,3,\\alpha,7", "b.png,4,A,7"])
+    calls = []
+    dataset = load_source(tmp_path / "hasy", cache_dir=tmp_path / "cache", workers=1,
+                          progress=lambda *a: calls.append(a))
+    assert dataset.label_names() == ["alpha", "A"] and dataset.name == "hasy"
+    assert [(s.path, s.reason) for s in dataset.report.skipped] == [
+        (f"{csv_path}:2", "row without a path or a latex label"),
+        (str(tmp_path / "hasy" / "gone.png"), "listed in the csv but not found")]
+    assert dataset.report.notes[0] == "LaTeX labels mapped to catalogue class names"
+    assert calls[-1] == (2, 2, "decoding images")
+
+
+def test_hasy_reads_a_csv_with_bytes_that_are_not_utf8(tmp_path):
+    csv_path = _hasy(tmp_path / "set", ["a.png,1,\\alpha,us\udce9r"])  # a raw 0xE9 byte in the user column
+    assert is_hasy_csv(csv_path)
+    assert load_source(tmp_path / "set", use_cache=False, workers=1).label_names() == ["alpha"]
+
+
+def test_hasy_refusals_and_what_is_not_a_hasy_csv(tmp_path):
+    (tmp_path / "empty.csv").write_text("")
+    assert not is_hasy_csv(tmp_path / "empty.csv")
+    (tmp_path / "folder.csv").mkdir()
+    assert not is_hasy_csv(tmp_path / "folder.csv")
+    with pytest.raises(DatasetError) as error:
+        find_hasy_csv(tmp_path / "nothing")
+    assert str(error.value) == f"no hasy-data-labels.csv found at {tmp_path / 'nothing'}"
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "bare" / "hasy-data-labels.csv").write_text("symbol_id,user_id\n1,2\n")
+    with pytest.raises(DatasetError) as error:
+        load_source(tmp_path / "bare", kind="hasy", use_cache=False)
+    assert str(error.value) == "hasy-data-labels.csv lacks the column(s) path, latex"
+
+
+def test_a_moved_hasy_folder_reloads_from_the_cache_with_its_new_paths(tmp_path):
+    _hasy(tmp_path / "old", ["a.png,1,\\alpha,7"], images=("a.png",))
+    load_source(tmp_path / "old", cache_dir=tmp_path / "cache", workers=1)
+    (tmp_path / "old").rename(tmp_path / "new")
+    moved = load_source(tmp_path / "new", cache_dir=tmp_path / "cache", workers=1)
+    assert moved.report.from_cache and moved.sources == [str(tmp_path / "new" / "a.png")]
