@@ -22,6 +22,7 @@ from mathdash.errors import DatasetError
 from mathdash.loaders import archive as archive_module
 from mathdash.loaders import cache as cache_module
 from mathdash.loaders import images as images_module
+from mathdash.loaders import emnist as emnist_module
 from mathdash.loaders import inkml as inkml_module
 from mathdash.loaders import parallel as parallel_module
 from mathdash.loaders import strokes as strokes_module
@@ -39,6 +40,7 @@ from mathdash.loaders.cache import (
     file_key,
     prune_oldest,
 )
+from mathdash.loaders.emnist import find_emnist_files, read_idx
 from mathdash.loaders.folder import find_class_root, is_class_folder_tree, list_class_folders
 from mathdash.loaders.images import (
     UnreadableImage,
@@ -326,6 +328,7 @@ def test_the_jpeg_header_gives_height_width_and_components():
     rgb = np.stack([_l_shape(260, 300)] * 3, axis=-1)
     assert _jpeg_header(_jpeg(rgb)) == (260, 300, 3)  # after the JFIF segment; sizes over 255
     assert _jpeg_header(_jpeg(_l_shape(30, 50))) == (30, 50, 1)
+    assert _jpeg_header(_jpeg(_l_shape(30, 50), comment=b"x" * 300)) == (30, 50, 1)  # a segment over 255 bytes
 
 
 def test_the_jpeg_header_parser_on_hand_made_marker_sequences():
@@ -505,7 +508,7 @@ def test_wide_pixels_map_onto_0_255():
     assert wide([-5, 100], np.int32) == [0, 100]  # clipped, not wrapped round
     assert wide([0, 128, 256], np.int32) == [0, 64, 128]  # 9 bits: 511 -> 255
     assert wide([0, 4096], np.int32) == [0, 128]  # 13 bits: 8191 -> 255
-    twelve = np.array([0, 1000, 2048, 3000, 4088, 4095])
+    twelve = np.array([0, 281, 1000, 2048, 3000, 4088, 4095])
     assert wide(twelve, np.uint16) == np.rint(twelve * 255 / 4095).astype(int).tolist()  # 12 bits
     assert _wide_to_uint8(np.array([[1000, 3000]], np.int32)).dtype == np.uint8
     flat = np.array([[0, 2048], [4095, 1000]], np.int32)
@@ -737,6 +740,8 @@ def test_the_writer_comes_from_a_non_empty_annotation_or_the_session_name():
     empty_writer = _ink('<annotation type="writer"> </annotation><trace id="0">0 0</trace>' + _group("1", "0"))
     assert parse_inkml(empty_writer, "2009-12-3.inkml")[0] == "2009-12"
     assert parse_inkml(empty_writer, "plain.inkml")[0] == ""
+    no_text = _ink('<annotation type="writer"/><trace id="0">0 0</trace>' + _group("1", "0"))
+    assert parse_inkml(no_text, "2009-12-3.inkml")[0] == "2009-12"
     named = _ink('<annotation type="writer">Jos\u00e9</annotation><trace id="0">0 0</trace>' + _group("1", "0"))
     assert parse_inkml(named, "2009-12-3.inkml")[0] == "José"
 
@@ -1488,3 +1493,107 @@ def test_a_moved_hasy_folder_reloads_from_the_cache_with_its_new_paths(tmp_path)
     (tmp_path / "old").rename(tmp_path / "new")
     moved = load_source(tmp_path / "new", cache_dir=tmp_path / "cache", workers=1)
     assert moved.report.from_cache and moved.sources == [str(tmp_path / "new" / "a.png")]
+
+
+# --- emnist -----------------------------------------------------------------------------------------
+
+def _idx(array: np.ndarray) -> bytes:
+    magic = (0x08 << 8) | array.ndim
+    return magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in array.shape) + array.tobytes()
+
+
+def _emnist(folder, labels, prefix="emnist-x-train", images_name="images-idx3", labels_name="labels-idx1",
+            count=None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = np.asarray(labels, np.uint8)
+    images = np.zeros((len(labels) if count is None else count, 28, 28), np.uint8)
+    images[:, 4:22, 6:10] = 255  # white ink on black, as EMNIST stores it
+    path = folder / f"{prefix}-{images_name}-ubyte"
+    path.write_bytes(_idx(images))
+    (folder / f"{prefix}-{labels_name}-ubyte").write_bytes(_idx(labels))
+    return path
+
+
+def test_emnist_progress_names_and_notes(tmp_path, monkeypatch):
+    monkeypatch.setattr(emnist_module, "_RESIZE_CHUNK", 2)
+    path = _emnist(tmp_path / "a", [0, 1, 2, 1, 0])
+    calls = []
+    dataset = load_source(path, use_cache=False, progress=lambda *a: calls.append(a))
+    assert calls == [(2, 5, "enlarging EMNIST images"), (4, 5, "enlarging EMNIST images"),
+                     (5, 5, "enlarging EMNIST images")]
+    assert dataset.name == "emnist-x" and dataset.report.notes == [
+        "EMNIST images are stored transposed: transposed back",
+        "white-on-black images inverted to dark ink on white",
+        "no mapping file: labels 0-9 taken as the digits",
+        "5 images enlarged from 28x28 to 45x45 (bicubic)"]
+    plain = _emnist(tmp_path / "b", [0, 9], prefix="train", images_name="images.idx3", labels_name="labels.idx1")
+    dataset = load_source(plain, use_cache=False)
+    assert dataset.name == "train-images" and dataset.class_names == ["0", "9"]  # no split: the stem
+    assert "no mapping file: labels 0-9 taken as the digits" in dataset.report.notes
+    for labels in ([0, 10], []):
+        dataset = load_source(_emnist(tmp_path / f"c{len(labels)}", labels), use_cache=False)
+        assert "no mapping file: classes named by their label numbers" in dataset.report.notes
+
+
+def test_emnist_mapping_lines_and_labels_it_does_not_name(tmp_path):
+    path = _emnist(tmp_path, [0, 1, 2, 3, 5])
+    (tmp_path / "emnist-x-mapping.txt").write_bytes(
+        b"0 48\n1 65\n2 1114112\n3 1114111\nx 5\n4\n# caf\xe9\n")
+    dataset = load_source(path, use_cache=False)
+    assert dataset.class_names[:2] == ["0", "A"] and len(dataset.class_names) == 3  # 0, 1 and 3 are named
+    assert [(s.path, s.reason) for s in dataset.report.skipped] == [
+        (f"{path}#2", "label 2 is not in the mapping file"), (f"{path}#4", "label 5 is not in the mapping file")]
+    assert not any("merges" in note for note in dataset.report.notes)
+    (tmp_path / "emnist-x-mapping.txt").write_text("0 48\n1 65 97\n2 66\n3 67\n5 68\n")
+    merged = load_source(path, use_cache=False)
+    assert "the mapping merges upper and lower case letters: classes are named by the first" in merged.report.notes
+
+
+def test_a_changed_mapping_file_reloads(tmp_path):
+    path = _emnist(tmp_path, [0, 1])
+    (tmp_path / "emnist-x-mapping.txt").write_text("0 48\n1 65\n")
+    assert load_source(path, cache_dir=tmp_path / "cache").class_names == ["0", "A"]
+    (tmp_path / "emnist-x-mapping.txt").write_text("0 48\n1 66\n\n")
+    again = load_source(path, cache_dir=tmp_path / "cache")
+    assert not again.report.from_cache and again.class_names == ["0", "B"]
+
+
+def test_emnist_refusals_say_exactly_why(tmp_path, monkeypatch):
+    _emnist(tmp_path / "m", [0, 1], count=3)
+    with pytest.raises(DatasetError) as error:
+        load_source(tmp_path / "m" / "emnist-x-train-images-idx3-ubyte", use_cache=False)
+    assert str(error.value) == ("emnist-x-train-images-idx3-ubyte has 3 images but "
+                                "emnist-x-train-labels-idx1-ubyte has 2 labels")
+    (tmp_path / "none").mkdir()
+    (tmp_path / "none" / "notes.txt").write_text("x")
+    with pytest.raises(DatasetError) as error:
+        find_emnist_files(tmp_path / "none")
+    assert str(error.value) == (f"{tmp_path / 'none'} is not an EMNIST/MNIST '*-images-idx3-ubyte[.gz]' "
+                                "file or folder of them")
+    _emnist(tmp_path / "two", [0], prefix="emnist-a-train")
+    _emnist(tmp_path / "two", [0], prefix="emnist-b-train")
+    with pytest.raises(DatasetError) as error:
+        find_emnist_files(tmp_path / "two")
+    assert str(error.value) == (f"{tmp_path / 'two'} holds several EMNIST splits (emnist-a, emnist-b): "
+                                "choose one images file")
+
+
+def test_idx_headers_limits_and_trailing_bytes(tmp_path, monkeypatch):
+    short = tmp_path / "s-images-idx3-ubyte"
+    short.write_bytes(b"\x00\x00")
+    with pytest.raises(DatasetError) as error:
+        read_idx(short, 2051)
+    assert str(error.value) == "s-images-idx3-ubyte: idx magic number -1, expected 2051"
+    exact = tmp_path / "e-images-idx3-ubyte"
+    exact.write_bytes(_idx(np.zeros((3, 28, 28), np.uint8)) + b"trailing")
+    monkeypatch.setattr(emnist_module, "MAX_IDX_BYTES", 3 * 28 * 28)
+    assert read_idx(exact, 2051).shape == (3, 28, 28)  # at the limit; bytes after the data are ignored
+    monkeypatch.setattr(emnist_module, "MAX_IDX_BYTES", 3 * 28 * 28 - 1)
+    with pytest.raises(DatasetError) as error:
+        read_idx(exact, 2051)
+    assert str(error.value) == "e-images-idx3-ubyte: header declares 2,352 bytes, over the limit"
+    fake = tmp_path / "f-images-idx3-ubyte.gz"
+    fake.write_bytes(b"not gzip at all")
+    with pytest.raises(DatasetError) as error:
+        read_idx(fake, 2051)
+    assert str(error.value).startswith("f-images-idx3-ubyte.gz cannot be read: ")
