@@ -1597,3 +1597,15 @@ def test_idx_headers_limits_and_trailing_bytes(tmp_path, monkeypatch):
     with pytest.raises(DatasetError) as error:
         read_idx(fake, 2051)
     assert str(error.value).startswith("f-images-idx3-ubyte.gz cannot be read: ")
+
+
+def test_pillows_other_warnings_do_not_refuse_an_image():
+    png = io.BytesIO()
+    Image.fromarray(_l_shape()).save(png, "PNG")
+    data = png.getvalue()
+    body = b"acTL" + bytes(8)  # an animation header of zero frames: Pillow warns and reads the still image
+    chunk = len(body[4:]).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+    end_of_header = 8 + 8 + 13 + 4  # signature, then IHDR's length, type, body and CRC
+    with pytest.warns(UserWarning, match="Invalid APNG"):
+        decoded = decode_bytes(data[:end_of_header] + chunk + data[end_of_header:])
+    np.testing.assert_array_equal(decoded.pixels, _l_shape())
