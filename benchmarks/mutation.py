@@ -87,6 +87,10 @@ _CLIP_TOP = "after scaling no value exceeds 255: the upper clip never acts"
 _ALREADY_UINT8 = "gray is uint8 on every path: the dtype is a no-op"
 _POSIX_SEP = "on POSIX os.sep is '/': the first replace already removed every '/'"
 _PIL_SUFFIX = "Pillow infers the same format from the file's .png/.jpg suffix"
+_TEMP_NAME = "the temporary's suffix is never seen: it is renamed into place or removed"
+_MKSTEMP_EXISTS = "unlinking the file mkstemp just made: it exists, missing_ok has nothing to allow"
+_SAME_ROWS = "without the shortcut the same rows are copied: equal arrays and lists"
+_EMPTY_USED = "a list of ints is int64 by itself; an empty one selects no label either way"
 EQUIVALENT: dict[str, str] = {
     "mathdash.augment.flip.x_flip_targets__mutmut_7": _INT64_DEFAULT,
     "mathdash.augment.flip.x_flip_targets__mutmut_10": _INT64_DEFAULT,
@@ -258,6 +262,68 @@ EQUIVALENT: dict[str, str] = {
     "mathdash.loaders.writer.x_write_folder__mutmut_27": "Pillow's PNG writer ignores a quality option: the same bytes",
     "mathdash.loaders.writer.x_write_folder__mutmut_41": _PIL_SUFFIX,
     "mathdash.loaders.writer.x_write_folder__mutmut_43": _PIL_SUFFIX,
+    "mathdash.loaders.assemble.x_dataset_from_files__mutmut_38": _INT64_LABELS,
+    "mathdash.loaders.assemble.x_dataset_from_files__mutmut_42": "count only preallocates: the generator yields "
+                                                                 "keep.size labels anyway",
+    "mathdash.loaders.assemble.x_dataset_from_files__mutmut_53": _SAME_ROWS,
+    "mathdash.loaders.assemble.x_dataset_from_files__mutmut_69": _SAME_ROWS,
+    "mathdash.loaders.assemble.x_dataset_from_files__mutmut_71": _SAME_ROWS,
+    "mathdash.loaders.emnist.x__class_names__mutmut_14": _EMPTY_USED,
+    "mathdash.loaders.emnist.x__class_names__mutmut_16": _EMPTY_USED,
+    "mathdash.loaders.emnist.x__class_names__mutmut_25": _INT64_LABELS,
+    "mathdash.loaders.emnist.x__read_mapping__mutmut_2": "merged stays falsy until a line holds more than two codes: "
+                                                         "None and False act alike",
+    "mathdash.loaders.emnist.x__read_mapping__mutmut_9": _CODEC_CASE,
+    "mathdash.loaders.emnist.x_read_idx__mutmut_22": _FROM_BYTES_BIG,
+    "mathdash.loaders.emnist.x_read_idx__mutmut_35": _FROM_BYTES_BIG,
+    "mathdash.loaders.folder.xǁFolderListingǁkey__mutmut_5": "any constant size and mtime for skipped entries keys "
+                                                            "the same listings apart",
+    "mathdash.loaders.folder.xǁFolderListingǁkey__mutmut_6": _CACHE_KIND,
+    "mathdash.loaders.folder.xǁFolderListingǁkey__mutmut_14": _CACHE_KIND,
+    "mathdash.loaders.folder.xǁFolderListingǁkey__mutmut_15": _CACHE_KIND,
+    "mathdash.loaders.hasy.x__read_rows__mutmut_14": _CODEC_CASE,
+    "mathdash.loaders.hasy.x_is_hasy_csv__mutmut_11": _CODEC_CASE,
+    "mathdash.loaders.hasy.x_load_hasy__mutmut_26": _CACHE_KIND,
+    "mathdash.loaders.hasy.x_load_hasy__mutmut_34": _CACHE_KIND,
+    "mathdash.loaders.hasy.x_load_hasy__mutmut_35": _CACHE_KIND,
+    "mathdash.loaders.npzfile.x_load_npz__mutmut_5": "allow_pickle=None is falsy like False: nothing is unpickled",
+    "mathdash.loaders.npzfile.x_load_npz__mutmut_7": "np.load's default is allow_pickle=False",
+    "mathdash.loaders.npzfile.x_load_npz__mutmut_33": _INT64_LABELS,
+    "mathdash.loaders.npzfile.x_load_npz__mutmut_39": _ANY_NEGATIVE,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_15": _STR_ARRAY + "; an empty one reads back empty",
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_17": _STR_ARRAY + "; an empty one reads back empty",
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_21": _STR_ARRAY + "; an empty one reads back empty",
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_23": _STR_ARRAY + "; an empty one reads back empty",
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_30": _INT64_DEFAULT,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_32": _INT64_DEFAULT,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_50": _TEMP_NAME,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_53": _TEMP_NAME,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_54": _TEMP_NAME,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_55": _TEMP_NAME,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_71": _MKSTEMP_EXISTS,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_73": _MKSTEMP_EXISTS,
+    "mathdash.loaders.parallel.xǁ_Collectorǁ__init____mutmut_27": "every row is stored by its chunk before the "
+                                                                 "result is read: the first reasons never show",
+    "mathdash.loaders.pickled.x__as_label_vector__mutmut_19": _ANY_NEGATIVE,
+    "mathdash.loaders.pickled.x__as_label_vector__mutmut_31": _INT64_LABELS,
+    "mathdash.loaders.resize.x__resize_stack__mutmut_31": _ANY_NEGATIVE,
+    "mathdash.loaders.resize.x__resize_stack__mutmut_39": "the float copy holds the uint8 results exactly and is cast "
+                                                          "back on assignment",
+    "mathdash.loaders.resize.x__resize_stack__mutmut_41": "the float copy holds the uint8 results exactly and is cast "
+                                                          "back on assignment",
+    "mathdash.loaders.resize.x__resize_stack__mutmut_70": _ANY_NEGATIVE,
+    "mathdash.loaders.resize.x_as_uint8_pixels__mutmut_11": "uint8 values over 1 come out of the float path "
+                                                            "unchanged too",
+    "mathdash.loaders.resize.x_fit_whole__mutmut_49": "a scale of exactly 1 resizes to the same size: a copy under "
+                                                      "either filter",
+    "mathdash.loaders.x__load_path__mutmut_72": _CACHE_KIND,
+    "mathdash.loaders.x__load_path__mutmut_76": _CACHE_KIND,
+    "mathdash.loaders.x__load_path__mutmut_77": _CACHE_KIND,
+    "mathdash.loaders.x__load_path__mutmut_100": _CACHE_KIND,
+    "mathdash.loaders.x__load_path__mutmut_104": _CACHE_KIND,
+    "mathdash.loaders.x__load_path__mutmut_105": _CACHE_KIND,
+    "mathdash.loaders.x_load_data__mutmut_21": _INT64_DEFAULT,
+    "mathdash.loaders.x_load_data__mutmut_24": _INT64_DEFAULT,
 }
 
 STATUS_LINE = re.compile(r"^\s+(?P<name>\S+__mutmut_\d+): (?P<status>.+)$")

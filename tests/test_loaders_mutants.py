@@ -1224,6 +1224,7 @@ def test_class_folders_without_images_are_not_a_class_tree(tmp_path):
     (tmp_path / "set" / "c").mkdir(parents=True)
     (tmp_path / "set" / "c" / "notes.txt").write_text("x")
     assert not is_class_folder_tree(tmp_path / "set")
+    assert not is_class_folder_tree(tmp_path / "set" / "c" / "notes.txt")  # not a folder at all
     (tmp_path / "flat").mkdir()
     with pytest.raises(DatasetError) as error:
         list_class_folders(tmp_path / "flat")
@@ -1469,7 +1470,8 @@ def test_hasy_rows_without_a_label_or_file_are_skipped_and_the_rest_read(tmp_pat
 def test_hasy_reads_a_csv_with_bytes_that_are_not_utf8(tmp_path):
     csv_path = _hasy(tmp_path / "set", ["a.png,1,\\alpha,us\udce9r"])  # a raw 0xE9 byte in the user column
     assert is_hasy_csv(csv_path)
-    assert load_source(tmp_path / "set", use_cache=False, workers=1).label_names() == ["alpha"]
+    dataset = load_source(tmp_path / "set", use_cache=False, workers=1)
+    assert dataset.label_names() == ["alpha"] and dataset.name == "set"
 
 
 def test_hasy_refusals_and_what_is_not_a_hasy_csv(tmp_path):
@@ -1527,6 +1529,7 @@ def test_emnist_progress_names_and_notes(tmp_path, monkeypatch):
         "no mapping file: labels 0-9 taken as the digits",
         "5 images enlarged from 28x28 to 45x45 (bicubic)"]
     plain = _emnist(tmp_path / "b", [0, 9], prefix="train", images_name="images.idx3", labels_name="labels.idx1")
+    (tmp_path / "b" / "-mapping.txt").write_text("0 65\n9 66\n")  # no split, so no mapping file of its own
     dataset = load_source(plain, use_cache=False)
     assert dataset.name == "train-images" and dataset.class_names == ["0", "9"]  # no split: the stem
     assert "no mapping file: labels 0-9 taken as the digits" in dataset.report.notes
@@ -1538,7 +1541,7 @@ def test_emnist_progress_names_and_notes(tmp_path, monkeypatch):
 def test_emnist_mapping_lines_and_labels_it_does_not_name(tmp_path):
     path = _emnist(tmp_path, [0, 1, 2, 3, 5])
     (tmp_path / "emnist-x-mapping.txt").write_bytes(
-        b"0 48\n1 65\n2 1114112\n3 1114111\nx 5\n4\n# caf\xe9\n")
+        b"0 48\n1 65\n2 1114112\n3 1114111\nx 5\n4\n# caf\xe9\n" + "\u0665 66\n".encode())  # an Arabic-Indic 5
     dataset = load_source(path, use_cache=False)
     assert dataset.class_names[:2] == ["0", "A"] and len(dataset.class_names) == 3  # 0, 1 and 3 are named
     assert [(s.path, s.reason) for s in dataset.report.skipped] == [
@@ -1609,3 +1612,44 @@ def test_pillows_other_warnings_do_not_refuse_an_image():
     with pytest.warns(UserWarning, match="Invalid APNG"):
         decoded = decode_bytes(data[:end_of_header] + chunk + data[end_of_header:])
     np.testing.assert_array_equal(decoded.pixels, _l_shape())
+
+
+def test_load_data_hands_progress_and_options_to_every_part(tmp_path):
+    folders = []
+    for name in ("one", "two"):
+        _save(tmp_path / name / "c" / "0.png", _images(1)[0])
+        folders.append(tmp_path / name)
+    for data, parts in ((str(folders[0]), 1), (f"{folders[0]} + {folders[1]}", 2)):
+        calls = []
+        load_data(data, progress=lambda *a: calls.append(a), cache_dir=tmp_path / f"cache{parts}", workers=1)
+        assert calls.count((1, 1, "decoding images")) == parts
+        assert len([p for p in (tmp_path / f"cache{parts}").iterdir() if not p.name.startswith(".")]) == parts
+
+
+def test_pickle_pairs_notes_and_refusals(tmp_path):
+    pairs = load_pickle(_pickle(tmp_path / "p.pkl", ((_rows(2), np.array([0, 1])), (_rows(1), np.array([1])))))
+    assert len(pairs) == 3 and pairs.name == "p"
+    assert pairs.report.notes[:3] == ["loaded from a pickle: only open pickles you trust",
+                                      "two (images, labels) pairs found (train and test): concatenated",
+                                      "white-on-black images inverted to dark ink on white"]
+    floats = load_pickle(_pickle(tmp_path / "f.pkl", (_rows(2), np.array([0.0, 1.0], np.float32))))
+    assert floats.labels.tolist() == [0, 1]
+    for content, message in (({"a": 1, "b": 2}, "h.pkl does not hold an (images, labels) tuple but dict"),
+                             ((_rows(2), np.array([True, False])), "h.pkl: expected 2 integer labels, got (2,) bool")):
+        with pytest.raises(DatasetError) as error:
+            load_pickle(_pickle(tmp_path / "h.pkl", content))
+        assert str(error.value) == message
+    (tmp_path / "bad.pkl").write_bytes(b"\x80\x04not a pickle")
+    with pytest.raises(DatasetError) as error:
+        load_pickle(tmp_path / "bad.pkl")
+    assert str(error.value).startswith("bad.pkl could not be unpickled: UnpicklingError: ")
+
+
+def test_an_unexpected_decoder_error_costs_only_its_file(tmp_path, monkeypatch):
+    real = parallel_module.decode_file
+    paths = _image_files(tmp_path, 3)
+    monkeypatch.setattr(parallel_module, "decode_file",
+                        lambda path: _raise(ValueError("decoder bug")) if path == paths[0] else real(path))
+    images, reasons, sizes, flags = decode_chunk(paths)
+    assert reasons == ["cannot decode: ValueError: decoder bug", "", ""]
+    np.testing.assert_array_equal(images[2], _images(3)[2])
