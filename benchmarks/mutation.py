@@ -41,7 +41,8 @@ GROUPS: dict[str, Group] = {
     "split": Group(("mathdash/split.py",), ("tests/test_split.py", "tests/test_split_mutants.py")),
     "loaders": Group(("mathdash/loaders/*.py",),
                      tuple(f"tests/test_loaders_{name}.py" for name in
-                           ("archive", "emnist", "folder", "hasy", "images", "pickle", "source", "mutants")),
+                           ("archive", "emnist", "folder", "hasy", "images", "inkml", "pickle", "source",
+                            "mutants")),
                      pytest_args=("-m", "not slow")),
     "flip": Group(("mathdash/augment/flip.py",),
                   ("tests/test_augment_pipeline.py", "tests/test_augment_flip.py")),
@@ -64,6 +65,32 @@ _RESHAPE_NO_OP = "the inverse of a 1-D array is 1-D: reshape is a no-op"
 _NO_WORST = "no worst class only for empty input, which sklearn refuses first"
 _LIGHT_CLIP = "(bg - grey) / bg <= 1 for grey >= 0: the upper clip never acts"
 _DARK_CLIP = "(grey - bg) / (255 - bg) <= 1: the upper clip never acts"
+_CODEC_CASE = "Python's codec names ignore case: 'UTF-8' is 'utf-8'"
+_ASCII_JSON = "the JSON is written with ensure_ascii, so any encoding reads and writes it the same"
+_ENSURE_ASCII_DEFAULT = "json.dumps escapes non-ASCII by default: ensure_ascii=True is the default"
+_CLEANUP_MKDTEMP = "removing the folder mkdtemp just made: no error for ignore_errors to ignore, short of a " \
+                   "filesystem fault"
+_FROM_BYTES_BIG = "int.from_bytes is big-endian by default since Python 3.11 (the project needs >= 3.11)"
+_ZIP_READER_STOPS = "zipfile's reader stops at the declared size itself (then fails the CRC): the guard " \
+                    "never fires, and the bytes copied are the same"
+_STR_ARRAY = "a non-empty list of str makes a str array by itself"
+_INT64_LABELS = "Dataset casts labels to int64 itself"
+_FLOAT64_LIST = "a list of Python floats makes a float64 array by itself"
+_ONE_CLOSE_BRACE = "a tag holds at most one '}' (a namespace URI cannot hold one): every split gives the " \
+                   "same last part"
+_CACHE_KIND = "the kind only has to differ from other loaders' kinds; it is spelled the same on every load"
+_ANY_NEGATIVE = "numpy takes any negative size as the one to infer"
+_CV_NONE_BLACK = "OpenCV reads a None colour as 0: black, the same ink"
+_GREY_SHORTCUT = "'1', 'L' and 'P' give the same grey through RGB: the shortcut only saves a copy"
+_NEVER_EMPTY = "_check_pixels refuses images without pixels first: values are never empty here"
+_CLIP_TOP = "after scaling no value exceeds 255: the upper clip never acts"
+_ALREADY_UINT8 = "gray is uint8 on every path: the dtype is a no-op"
+_POSIX_SEP = "on POSIX os.sep is '/': the first replace already removed every '/'"
+_PIL_SUFFIX = "Pillow infers the same format from the file's .png/.jpg suffix"
+_TEMP_NAME = "the temporary's suffix is never seen: it is renamed into place or removed"
+_MKSTEMP_EXISTS = "unlinking the file mkstemp just made: it exists, missing_ok has nothing to allow"
+_SAME_ROWS = "without the shortcut the same rows are copied: equal arrays and lists"
+_EMPTY_USED = "a list of ints is int64 by itself; an empty one selects no label either way"
 EQUIVALENT: dict[str, str] = {
     "mathdash.augment.flip.x_flip_targets__mutmut_7": _INT64_DEFAULT,
     "mathdash.augment.flip.x_flip_targets__mutmut_10": _INT64_DEFAULT,
@@ -135,6 +162,168 @@ EQUIVALENT: dict[str, str] = {
     "mathdash.dedup.leakage.x_split_leakage__mutmut_28": "test rows are distinct: no ties to sort stably",
     "mathdash.dedup.leakage.x_split_leakage__mutmut_30": "test rows are distinct: no ties to sort stably",
     "mathdash.dedup.leakage.x_split_leakage__mutmut_32": "test rows are distinct: no ties to sort stably",
+    "mathdash.loaders.archive.x__entry_name__mutmut_9": _CODEC_CASE,
+    "mathdash.loaders.archive.x__entry_name__mutmut_11": _CODEC_CASE,
+    "mathdash.loaders.archive.x__extract_entry__mutmut_22": _ZIP_READER_STOPS,
+    "mathdash.loaders.archive.x__extract_entry__mutmut_23": _ZIP_READER_STOPS,
+    "mathdash.loaders.archive.x__extract_entry__mutmut_24": _ZIP_READER_STOPS,
+    "mathdash.loaders.archive.x__extract_entry__mutmut_26": _ZIP_READER_STOPS,
+    "mathdash.loaders.archive.x__extract_entry__mutmut_27": _ZIP_READER_STOPS,
+    "mathdash.loaders.archive.x__extract_entry__mutmut_28": _ZIP_READER_STOPS,
+    "mathdash.loaders.archive.x__extract_once__mutmut_8": _ASCII_JSON,
+    "mathdash.loaders.archive.x__extract_once__mutmut_10": _CODEC_CASE,
+    "mathdash.loaders.archive.x__extract_once__mutmut_39": _ASCII_JSON,
+    "mathdash.loaders.archive.x__extract_once__mutmut_41": _ASCII_JSON,
+    "mathdash.loaders.archive.x__extract_once__mutmut_45": _ENSURE_ASCII_DEFAULT,
+    "mathdash.loaders.archive.x__extract_once__mutmut_48": _CODEC_CASE,
+    "mathdash.loaders.archive.x__extract_once__mutmut_50": _CLEANUP_MKDTEMP,
+    "mathdash.loaders.archive.x__extract_once__mutmut_52": _CLEANUP_MKDTEMP,
+    "mathdash.loaders.archive.x__extract_once__mutmut_53": _CLEANUP_MKDTEMP,
+    "mathdash.loaders.archive.x__extract_once__mutmut_59": _CLEANUP_MKDTEMP,
+    "mathdash.loaders.archive.x__extract_once__mutmut_61": _CLEANUP_MKDTEMP,
+    "mathdash.loaders.archive.x__extract_once__mutmut_62": _CLEANUP_MKDTEMP,
+    "mathdash.loaders.cache.x__write_entry__mutmut_33": _CODEC_CASE,
+    "mathdash.loaders.cache.x__write_entry__mutmut_38": "allow_pickle=None is falsy like False: object arrays are "
+                                                        "refused the same",
+    "mathdash.loaders.cache.x__write_entry__mutmut_63": _ASCII_JSON,
+    "mathdash.loaders.cache.x__write_entry__mutmut_65": _ASCII_JSON,
+    "mathdash.loaders.cache.x__write_entry__mutmut_72": _ENSURE_ASCII_DEFAULT,
+    "mathdash.loaders.cache.x__write_entry__mutmut_75": _CODEC_CASE,
+    "mathdash.loaders.cache.x_content_key__mutmut_10": _CODEC_CASE,
+    "mathdash.loaders.cache.xǁDatasetCacheǁload__mutmut_5": _ASCII_JSON,
+    "mathdash.loaders.cache.xǁDatasetCacheǁload__mutmut_10": _CODEC_CASE,
+    "mathdash.loaders.cache.xǁDatasetCacheǁload__mutmut_35": _CODEC_CASE,
+    "mathdash.loaders.cache.xǁDatasetCacheǁsave__mutmut_25": _CLEANUP_MKDTEMP,
+    "mathdash.loaders.cache.xǁDatasetCacheǁsave__mutmut_27": _CLEANUP_MKDTEMP,
+    "mathdash.loaders.cache.xǁDatasetCacheǁsave__mutmut_28": _CLEANUP_MKDTEMP,
+    "mathdash.loaders.images.x__decode_jpeg_fast__mutmut_11": "a frame of zero pixels: OpenCV never returns an "
+                                                             "array of that shape, so None either way",
+    "mathdash.loaders.images.x__decode_jpeg_fast__mutmut_17": "data ends with FFD9 only if it still does with "
+                                                             "trailing zeros stripped: the first test is redundant",
+    "mathdash.loaders.images.x__jpeg_header__mutmut_18": _FROM_BYTES_BIG,
+    "mathdash.loaders.images.x__jpeg_header__mutmut_33": _FROM_BYTES_BIG,
+    "mathdash.loaders.images.x__jpeg_header__mutmut_44": _FROM_BYTES_BIG,
+    "mathdash.loaders.images.x__to_gray__mutmut_26": "Pillow clips a fill value of 256 to 255",
+    "mathdash.loaders.images.x__to_gray__mutmut_36": _GREY_SHORTCUT,
+    "mathdash.loaders.images.x__to_gray__mutmut_37": _GREY_SHORTCUT,
+    "mathdash.loaders.images.x__to_gray__mutmut_38": _GREY_SHORTCUT,
+    "mathdash.loaders.images.x__to_gray__mutmut_39": _GREY_SHORTCUT,
+    "mathdash.loaders.images.x__to_gray__mutmut_40": _GREY_SHORTCUT,
+    "mathdash.loaders.images.x__wide_to_uint8__mutmut_7": "astype(None) is astype(float64)",
+    "mathdash.loaders.images.x__wide_to_uint8__mutmut_15": _NEVER_EMPTY,
+    "mathdash.loaders.images.x__wide_to_uint8__mutmut_18": _NEVER_EMPTY,
+    "mathdash.loaders.images.x__wide_to_uint8__mutmut_19": _NEVER_EMPTY,
+    "mathdash.loaders.images.x__wide_to_uint8__mutmut_25": "all-zero floats: 0 * 255 is 0",
+    "mathdash.loaders.images.x__wide_to_uint8__mutmut_31": "a top of exactly 255 needs 8 bits: * 255 / 255 changes "
+                                                          "nothing",
+    "mathdash.loaders.images.x__wide_to_uint8__mutmut_50": _CLIP_TOP,
+    "mathdash.loaders.images.x__wide_to_uint8__mutmut_56": _CLIP_TOP,
+    "mathdash.loaders.images.x_to_dataset_image__mutmut_17": _ALREADY_UINT8,
+    "mathdash.loaders.images.x_to_dataset_image__mutmut_19": _ALREADY_UINT8,
+    "mathdash.loaders.inkml.x__assemble__mutmut_24": _STR_ARRAY,
+    "mathdash.loaders.inkml.x__assemble__mutmut_26": _STR_ARRAY,
+    "mathdash.loaders.inkml.x__assemble__mutmut_60": "Dataset's default original_size is (45, 45)",
+    "mathdash.loaders.inkml.x__assemble__mutmut_68": _INT64_LABELS,
+    "mathdash.loaders.inkml.x__assemble__mutmut_70": _INT64_LABELS,
+    "mathdash.loaders.inkml.x__assemble__mutmut_81": _STR_ARRAY,
+    "mathdash.loaders.inkml.x__assemble__mutmut_83": _STR_ARRAY,
+    "mathdash.loaders.inkml.x__decode__mutmut_32": "_tell does not use its chunk count",
+    "mathdash.loaders.inkml.x__decode__mutmut_47": "_tell does not use its chunk count",
+    "mathdash.loaders.inkml.x__local__mutmut_4": _ONE_CLOSE_BRACE,
+    "mathdash.loaders.inkml.x__local__mutmut_5": _ONE_CLOSE_BRACE,
+    "mathdash.loaders.inkml.x__local__mutmut_7": _ONE_CLOSE_BRACE,
+    "mathdash.loaders.inkml.x__points__mutmut_9": _FLOAT64_LIST,
+    "mathdash.loaders.inkml.x__points__mutmut_11": _FLOAT64_LIST,
+    "mathdash.loaders.inkml.x__points__mutmut_17": _ANY_NEGATIVE,
+    "mathdash.loaders.inkml.x_load_inkml__mutmut_7": _CACHE_KIND,
+    "mathdash.loaders.inkml.x_load_inkml__mutmut_11": _CACHE_KIND,
+    "mathdash.loaders.inkml.x_load_inkml__mutmut_12": _CACHE_KIND,
+    "mathdash.loaders.inkml.x_load_inkml__mutmut_18": _CACHE_KIND,
+    "mathdash.loaders.inkml.x_load_inkml__mutmut_22": _CACHE_KIND,
+    "mathdash.loaders.inkml.x_load_inkml__mutmut_23": _CACHE_KIND,
+    "mathdash.loaders.inkml.x_load_inkml__mutmut_38": _CACHE_KIND,
+    "mathdash.loaders.inkml.x_load_inkml__mutmut_46": _CACHE_KIND,
+    "mathdash.loaders.inkml.x_load_inkml__mutmut_47": _CACHE_KIND,
+    "mathdash.loaders.inkml.x_parse_inkml__mutmut_17": "only traceGroup elements hold traceView children: every "
+                                                       "other element is passed over by the refs check",
+    "mathdash.loaders.strokes.x_render_strokes__mutmut_11": _ANY_NEGATIVE,
+    "mathdash.loaders.strokes.x_render_strokes__mutmut_50": "no extent: every point equals low, so "
+                                                            "(stroke - low) * scale is 0 for any scale",
+    "mathdash.loaders.strokes.x_render_strokes__mutmut_86": "with two or more points, every row equals xy[1] "
+                                                            "exactly when every row equals xy[0]",
+    "mathdash.loaders.strokes.x_render_strokes__mutmut_90": _CV_NONE_BLACK,
+    "mathdash.loaders.strokes.x_render_strokes__mutmut_109": "OpenCV fills a circle for any negative thickness",
+    "mathdash.loaders.strokes.x_render_strokes__mutmut_112": "OpenCV reads isClosed=None as False",
+    "mathdash.loaders.strokes.x_render_strokes__mutmut_113": _CV_NONE_BLACK,
+    "mathdash.loaders.strokes.x_render_strokes__mutmut_128": "OpenCV takes (K, 2) points as well as (K, 1, 2)",
+    "mathdash.loaders.strokes.x_render_strokes__mutmut_131": _ANY_NEGATIVE,
+    "mathdash.loaders.writer.x_folder_name__mutmut_15": _POSIX_SEP,
+    "mathdash.loaders.writer.x_folder_name__mutmut_16": _POSIX_SEP,
+    "mathdash.loaders.writer.x_write_folder__mutmut_27": "Pillow's PNG writer ignores a quality option: the same bytes",
+    "mathdash.loaders.writer.x_write_folder__mutmut_41": _PIL_SUFFIX,
+    "mathdash.loaders.writer.x_write_folder__mutmut_43": _PIL_SUFFIX,
+    "mathdash.loaders.assemble.x_dataset_from_files__mutmut_38": _INT64_LABELS,
+    "mathdash.loaders.assemble.x_dataset_from_files__mutmut_42": "count only preallocates: the generator yields "
+                                                                 "keep.size labels anyway",
+    "mathdash.loaders.assemble.x_dataset_from_files__mutmut_53": _SAME_ROWS,
+    "mathdash.loaders.assemble.x_dataset_from_files__mutmut_69": _SAME_ROWS,
+    "mathdash.loaders.assemble.x_dataset_from_files__mutmut_71": _SAME_ROWS,
+    "mathdash.loaders.emnist.x__class_names__mutmut_14": _EMPTY_USED,
+    "mathdash.loaders.emnist.x__class_names__mutmut_16": _EMPTY_USED,
+    "mathdash.loaders.emnist.x__class_names__mutmut_25": _INT64_LABELS,
+    "mathdash.loaders.emnist.x__read_mapping__mutmut_2": "merged stays falsy until a line holds more than two codes: "
+                                                         "None and False act alike",
+    "mathdash.loaders.emnist.x__read_mapping__mutmut_9": _CODEC_CASE,
+    "mathdash.loaders.emnist.x_read_idx__mutmut_22": _FROM_BYTES_BIG,
+    "mathdash.loaders.emnist.x_read_idx__mutmut_35": _FROM_BYTES_BIG,
+    "mathdash.loaders.folder.xǁFolderListingǁkey__mutmut_5": "any constant size and mtime for skipped entries keys "
+                                                            "the same listings apart",
+    "mathdash.loaders.folder.xǁFolderListingǁkey__mutmut_6": _CACHE_KIND,
+    "mathdash.loaders.folder.xǁFolderListingǁkey__mutmut_14": _CACHE_KIND,
+    "mathdash.loaders.folder.xǁFolderListingǁkey__mutmut_15": _CACHE_KIND,
+    "mathdash.loaders.hasy.x__read_rows__mutmut_14": _CODEC_CASE,
+    "mathdash.loaders.hasy.x_is_hasy_csv__mutmut_11": _CODEC_CASE,
+    "mathdash.loaders.hasy.x_load_hasy__mutmut_26": _CACHE_KIND,
+    "mathdash.loaders.hasy.x_load_hasy__mutmut_34": _CACHE_KIND,
+    "mathdash.loaders.hasy.x_load_hasy__mutmut_35": _CACHE_KIND,
+    "mathdash.loaders.npzfile.x_load_npz__mutmut_5": "allow_pickle=None is falsy like False: nothing is unpickled",
+    "mathdash.loaders.npzfile.x_load_npz__mutmut_7": "np.load's default is allow_pickle=False",
+    "mathdash.loaders.npzfile.x_load_npz__mutmut_33": _INT64_LABELS,
+    "mathdash.loaders.npzfile.x_load_npz__mutmut_39": _ANY_NEGATIVE,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_15": _STR_ARRAY + "; an empty one reads back empty",
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_17": _STR_ARRAY + "; an empty one reads back empty",
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_21": _STR_ARRAY + "; an empty one reads back empty",
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_23": _STR_ARRAY + "; an empty one reads back empty",
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_30": _INT64_DEFAULT,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_32": _INT64_DEFAULT,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_50": _TEMP_NAME,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_53": _TEMP_NAME,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_54": _TEMP_NAME,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_55": _TEMP_NAME,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_71": _MKSTEMP_EXISTS,
+    "mathdash.loaders.npzfile.x_save_npz__mutmut_73": _MKSTEMP_EXISTS,
+    "mathdash.loaders.parallel.xǁ_Collectorǁ__init____mutmut_27": "every row is stored by its chunk before the "
+                                                                 "result is read: the first reasons never show",
+    "mathdash.loaders.pickled.x__as_label_vector__mutmut_19": _ANY_NEGATIVE,
+    "mathdash.loaders.pickled.x__as_label_vector__mutmut_31": _INT64_LABELS,
+    "mathdash.loaders.resize.x__resize_stack__mutmut_31": _ANY_NEGATIVE,
+    "mathdash.loaders.resize.x__resize_stack__mutmut_39": "the float copy holds the uint8 results exactly and is cast "
+                                                          "back on assignment",
+    "mathdash.loaders.resize.x__resize_stack__mutmut_41": "the float copy holds the uint8 results exactly and is cast "
+                                                          "back on assignment",
+    "mathdash.loaders.resize.x__resize_stack__mutmut_70": _ANY_NEGATIVE,
+    "mathdash.loaders.resize.x_as_uint8_pixels__mutmut_11": "uint8 values over 1 come out of the float path "
+                                                            "unchanged too",
+    "mathdash.loaders.resize.x_fit_whole__mutmut_49": "a scale of exactly 1 resizes to the same size: a copy under "
+                                                      "either filter",
+    "mathdash.loaders.x__load_path__mutmut_72": _CACHE_KIND,
+    "mathdash.loaders.x__load_path__mutmut_76": _CACHE_KIND,
+    "mathdash.loaders.x__load_path__mutmut_77": _CACHE_KIND,
+    "mathdash.loaders.x__load_path__mutmut_100": _CACHE_KIND,
+    "mathdash.loaders.x__load_path__mutmut_104": _CACHE_KIND,
+    "mathdash.loaders.x__load_path__mutmut_105": _CACHE_KIND,
+    "mathdash.loaders.x_load_data__mutmut_21": _INT64_DEFAULT,
+    "mathdash.loaders.x_load_data__mutmut_24": _INT64_DEFAULT,
 }
 
 STATUS_LINE = re.compile(r"^\s+(?P<name>\S+__mutmut_\d+): (?P<status>.+)$")
