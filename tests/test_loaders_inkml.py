@@ -123,3 +123,14 @@ def test_data_info_names_the_writers(tmp_path, capsys):
     assert "9 images, 9 classes" in out and ", 3 writers" in out
     assert "note: 1 symbols have no Kaggle class and were left out: '.' x1" in out
     assert "broken.inkml" in out
+
+
+def test_a_folder_finds_inkml_files_whatever_the_case_of_their_suffix(tmp_path):
+    write_inkml(tmp_path / "set" / "a.inkml", [("x", [line(0, 0, 9, 9)])])
+    write_inkml(tmp_path / "set" / "deep" / "B.INKML", [("1", [line(0, 0, 0, 9)]), ("x", [line(0, 9, 9, 0)])])
+    (tmp_path / "set" / "notes.txt").write_text("not a symbol", encoding="utf-8")
+    assert detect_kind(tmp_path / "set") == "inkml"
+    dataset = load_source(tmp_path / "set", use_cache=False, workers=1)
+    assert sorted(dataset.label_names()) == ["1", "X", "X"]
+    assert sorted(set(dataset.sources)) == [str(tmp_path / "set" / "a.inkml"),
+                                            str(tmp_path / "set" / "deep" / "B.INKML")]

@@ -105,7 +105,7 @@ def load_inkml(
         names, key = _zip_members(path), file_key("inkml-zip", [path])
         prefix = str(path) + os.sep
     else:
-        files = sorted(str(p) for p in path.rglob(f"*{SUFFIX}") if p.is_file())
+        files = sorted(str(p) for p in _inkml_files(path))
         prefix = str(path) + os.sep
         names = [f[len(prefix):] for f in files]
         stats = [os.stat(f) for f in files]
@@ -117,7 +117,12 @@ def load_inkml(
 
 def is_inkml_tree(path: Path) -> bool:
     """True when a folder holds ``.inkml`` files at any depth (callers test for class folders first)."""
-    return next(path.rglob(f"*{SUFFIX}"), None) is not None
+    return next(_inkml_files(path), None) is not None
+
+
+def _inkml_files(folder: Path):
+    """Every InkML file under ``folder``, at any depth, the suffix in any case (``.INKML`` too)."""
+    return (p for p in folder.rglob("*") if p.suffix.lower() == SUFFIX and p.is_file())
 
 
 def is_inkml_zip(path: Path) -> bool:
