@@ -7,7 +7,9 @@ are stars, not chains: an anchor and the pictures verified against that anchor d
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +33,7 @@ CANDIDATE_THRESHOLD = 4
 # score >= 0.93 on the better of the two thumbnails.
 QUICK_FLOOR = 0.85
 _QUICK_STEP = 1 << 18  # pairs per quick-check step (bounded memory)
+_WORKERS = min(os.cpu_count() or 1, 4)
 
 
 @dataclass
@@ -83,8 +86,10 @@ def verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, centred_hashes
     thumbs = thumbnails(pictures, centred_ink(pictures, centred))
     # The quick check runs on every candidate: the ranking needs degrees among plausible pairs only
     # (counted over all candidates, look-alike drawings outrank the originals of copies).
-    quick = np.concatenate([thumbnail_similarity(thumbs, pairs[start:start + _QUICK_STEP])
-                            for start in range(0, count, _QUICK_STEP)] or [np.zeros(0, np.float32)])
+    with ThreadPoolExecutor(_WORKERS) as pool:  # numpy releases the GIL in the gathers and sums
+        parts = list(pool.map(lambda start: thumbnail_similarity(thumbs, pairs[start:start + _QUICK_STEP]),
+                              range(0, count, _QUICK_STEP)))
+    quick = np.concatenate(parts or [np.zeros(0, np.float32)])
     pairs = _by_rank(pairs[quick >= min(QUICK_FLOOR, min_similarity)], len(pictures))
     pairs = pairs.astype(np.int32 if len(pictures) < 2**31 else np.int64)  # the rounds below re-read it
     timings = {"candidates": time.perf_counter() - started}
@@ -94,18 +99,29 @@ def verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, centred_hashes
     anchor = np.arange(len(pictures), dtype=np.int64)
     similarity = np.ones(len(pictures), dtype=np.float32)
     settled = np.zeros(len(pictures), dtype=bool)
+    # Edges (better ranked, worse ranked) grouped by their first picture; ``better[j]`` counts the
+    # unsettled better-ranked candidates of j, so each edge is touched a bounded number of times
+    # however many rounds there are.
+    order = np.argsort(pairs[:, 0], kind="stable")
+    worse = pairs[order, 1]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(pairs[:, 0], minlength=len(pictures)))])
+    better = np.bincount(pairs[:, 1], minlength=len(pictures))
+    degree = np.diff(bounds)
     verified = 0
-    while len(pairs):
-        has_lower = np.zeros(len(pictures), dtype=bool)
-        has_lower[pairs[:, 1]] = True  # pairs are (better ranked, worse ranked)
-        leads = ~settled & ~has_lower
-        tested = pairs[leads[pairs[:, 0]]]
+    while (better[~settled] > 0).any():  # some candidate pair still joins two unsettled pictures
+        leads = np.flatnonzero(~settled & (better == 0))
+        edges = _edges_of(leads, bounds)
+        tested = np.stack([np.repeat(leads, degree[leads]), worse[edges]], axis=1)
+        tested = tested[~settled[tested[:, 1]]]
         score, _ = pixel_similarity(pictures, tested, max_shift, centres=centres, statistics=statistics)
         verified += len(tested)
         _join_best(tested[score >= min_similarity], score[score >= min_similarity], anchor, similarity)
-        settled |= leads
-        settled[anchor != np.arange(len(pictures))] = True
-        pairs = pairs[~settled[pairs[:, 0]] & ~settled[pairs[:, 1]]]
+        newly = np.zeros(len(pictures), dtype=bool)
+        newly[leads] = True
+        newly[anchor != np.arange(len(pictures))] = True
+        newly &= ~settled
+        settled |= newly
+        better -= np.bincount(worse[_edges_of(np.flatnonzero(newly), bounds)], minlength=len(pictures))
     timings["verification"] = time.perf_counter() - started
     accepted = int((anchor != np.arange(len(pictures))).sum())
     return VerifiedGroups(anchor, similarity, count, verified, accepted, timings)
@@ -123,6 +139,13 @@ def _by_rank(pairs: np.ndarray, count: int) -> np.ndarray:
     rank[np.lexsort((np.arange(count), -degree))] = np.arange(count)
     swap = rank[pairs[:, 0]] > rank[pairs[:, 1]]
     return np.where(swap[:, None], pairs[:, ::-1], pairs)
+
+
+def _edges_of(nodes: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Indices of every edge leaving ``nodes`` (their ranges ``bounds[n]:bounds[n + 1]``, in order)."""
+    lengths = bounds[nodes + 1] - bounds[nodes]
+    offsets = np.repeat(bounds[nodes] - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(int(lengths.sum()))
 
 
 def _join_best(pairs: np.ndarray, score: np.ndarray, anchor: np.ndarray, similarity: np.ndarray) -> None:

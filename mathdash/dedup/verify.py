@@ -41,14 +41,23 @@ def centre_ink(images: np.ndarray) -> np.ndarray:
         uint8 array (N, H, W).
     """
     count, height, width = images.shape
-    offsets = np.rint(np.array([(height - 1) / 2, (width - 1) / 2]) - ink_centres(images)).astype(np.int64)
     centred = np.full_like(images, PAPER)
+    step = max(-(-count // _WORKERS), 1)
+    with ThreadPoolExecutor(_WORKERS) as pool:  # numpy releases the GIL in the copies
+        list(pool.map(lambda start: _centre_part(images, centred, start, start + step), range(0, count, step)))
+    return centred
+
+
+def _centre_part(images: np.ndarray, centred: np.ndarray, start: int, stop: int) -> None:
+    """``centre_ink`` of ``images[start:stop]``, written into ``centred[start:stop]``."""
+    height, width = images.shape[1:]
+    part, out = images[start:stop], centred[start:stop]
+    offsets = np.rint(np.array([(height - 1) / 2, (width - 1) / 2]) - ink_centres(part)).astype(np.int64)
     keys, inverse = np.unique(offsets, axis=0, return_inverse=True)
     for index, (dy, dx) in enumerate(keys.tolist()):  # a few dozen distinct offsets
         rows = np.flatnonzero(inverse.ravel() == index)
-        centred[rows, max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
-            images[rows, max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
-    return centred
+        out[rows, max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
+            part[rows, max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
 
 
 def pixel_similarity(images: np.ndarray, pairs: np.ndarray, max_shift: int = DEFAULT_MAX_SHIFT,
@@ -109,7 +118,7 @@ def pixel_similarity(images: np.ndarray, pairs: np.ndarray, max_shift: int = DEF
 
 @dataclass(frozen=True)
 class ShiftStatistics:
-    """Each image's ink sum and sum of squares when shifted by (dy, dx), paper filled in.
+    """Each image's ink sum and sum of squares when shifted by (dy, dx), paper filled in (ink levels 0..255).
 
     Attributes:
         sums, squares: float64 (N, 2m+1, 2m+1), indexed ``[i, dy + m, dx + m]``.
@@ -144,7 +153,7 @@ def shift_statistics(images: np.ndarray, max_shift: int = DEFAULT_MAX_SHIFT) -> 
     lost = [slice(height - d, height) if d > 0 else slice(0, -d) for d in range(-m, m + 1)]
     lost_cols = [slice(width - d, width) if d > 0 else slice(0, -d) for d in range(-m, m + 1)]
     for start in range(0, count, _STATISTICS_BATCH):
-        ink = (PAPER - images[start:start + _STATISTICS_BATCH]).astype(np.float32) * np.float32(1 / PAPER)
+        ink = (PAPER - images[start:start + _STATISTICS_BATCH]).astype(np.float32)
         for values, out in ((ink, sums), (ink * ink, squares)):
             rows, cols = values.sum(axis=2, dtype=np.float64), values.sum(axis=1, dtype=np.float64)
             total = rows.sum(axis=1)
@@ -195,9 +204,10 @@ def _best_shift(images: np.ndarray, pairs: np.ndarray, local: np.ndarray, estima
                 max_shift: int, statistics: ShiftStatistics) -> tuple[np.ndarray, np.ndarray]:
     """Shifts ``estimate + (-radius..radius)^2`` (those within ``max_shift``) for one batch.
 
-    The second images are cut, each around its own estimate, from a paper margin wide enough for
-    every shift, so one slice per relative shift serves the whole batch. The sums come from
-    ``statistics`` (rows ``local``); only the dot products are computed per pair.
+    Each second image is placed, around its own estimate, in a paper frame ``radius`` wider on every
+    side, so one slice per relative shift serves the whole batch. The sums come from ``statistics``
+    (rows ``local``); only the dot products are computed per pair, on ink levels 0..255
+    (correlation does not care about the scale).
 
     Returns:
         (best correlation float32 (B,), best (dy, dx) int64 (B, 2)).
@@ -205,20 +215,18 @@ def _best_shift(images: np.ndarray, pairs: np.ndarray, local: np.ndarray, estima
     height, width = images.shape[1:]
     pixels = height * width
     m = max_shift
-    first = (PAPER - images[pairs[:, 0]]).astype(np.float32) * np.float32(1 / PAPER)
+    first = (PAPER - images[pairs[:, 0]]).astype(np.float32)
     first_sum = statistics.sums[local[:, 0], m, m]
     first_spread = np.sqrt(np.maximum(statistics.squares[local[:, 0], m, m] - first_sum ** 2 / pixels, 0))
-    margin = max_shift + radius
-    side = (height + 2 * radius, width + 2 * radius)
-    ink = np.zeros((len(pairs), height + 2 * margin, width + 2 * margin), dtype=np.float32)
-    ink[:, margin:margin + height, margin:margin + width] = PAPER - images[pairs[:, 1]]
-    second = np.empty((len(pairs), *side), dtype=np.float32)
+    second = np.zeros((len(pairs), height + 2 * radius, width + 2 * radius), dtype=np.float32)
+    ink = PAPER - images[pairs[:, 1]]
     keys, inverse = np.unique(estimate, axis=0, return_inverse=True)
     for index, (dy, dx) in enumerate(keys.tolist()):  # at most (2 * max_shift + 1)^2 estimates
         rows = np.flatnonzero(inverse.ravel() == index)
-        top, left = max_shift - dy, max_shift - dx
-        second[rows] = ink[rows, top:top + side[0], left:left + side[1]]
-    second *= np.float32(1 / PAPER)
+        top, left = dy + radius, dx + radius  # where the image's first row and column land
+        y0, y1 = max(top, 0), min(top + height, height + 2 * radius)
+        x0, x1 = max(left, 0), min(left + width, width + 2 * radius)
+        second[rows, y0:y1, x0:x1] = ink[rows, y0 - top:y1 - top, x0 - left:x1 - left]
     best = np.full(len(pairs), -np.inf, dtype=np.float32)
     best_shift = estimate.copy()
     for dy in range(-radius, radius + 1):
@@ -230,8 +238,8 @@ def _best_shift(images: np.ndarray, pairs: np.ndarray, local: np.ndarray, estima
             total = statistics.sums[at]
             spread = np.sqrt(np.maximum(statistics.squares[at] - total ** 2 / pixels, 0))
             dot = np.einsum("ijk,ijk->i", first, window, optimize=True) - first_sum * total / pixels
-            score = _correlation(dot.astype(np.float32), first_spread.astype(np.float32),
-                                 spread.astype(np.float32))
+            # in units of whole ink (0..1), where the blank-image bars of _correlation are set
+            score = _correlation(dot / PAPER ** 2, first_spread / PAPER, spread / PAPER).astype(np.float32)
             better = allowed & (score > best)
             best[better] = score[better]
             best_shift[better] = estimate[better] + (dy, dx)
