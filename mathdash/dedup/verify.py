@@ -258,17 +258,24 @@ def _correlation(dot: np.ndarray, spread_a: np.ndarray, spread_b: np.ndarray) ->
 def _thumbnails(images: np.ndarray) -> np.ndarray:
     """Ink of each image box-averaged to 9x9, zero-mean and unit-norm: float32 (N, 81)."""
     count, height, width = images.shape
-    if height % _THUMB == 0 and width % _THUMB == 0:  # 45x45: plain 5x5 boxes
-        boxes = images.reshape(count, _THUMB, height // _THUMB, _THUMB, width // _THUMB)
-        paper = boxes.sum(axis=(2, 4), dtype=np.int32)
-    else:
-        rows = np.linspace(0, height, _THUMB + 1).astype(np.int64)[:-1]
-        cols = np.linspace(0, width, _THUMB + 1).astype(np.int64)[:-1]
-        paper = np.add.reduceat(np.add.reduceat(images.astype(np.int32), rows, axis=1), cols, axis=2)
+    rows, cols = _box_matrix(height), _box_matrix(width)
+    paper = np.empty((count, _THUMB, _THUMB), dtype=np.float32)  # box sums: whole numbers, exact
+    for start in range(0, count, _STATISTICS_BATCH):
+        paper[start:start + _STATISTICS_BATCH] = rows @ images[start:start + _STATISTICS_BATCH].astype(np.float32) @ cols.T
     flat = -paper.reshape(count, _THUMB * _THUMB).astype(np.float32)  # ink up to a constant
     flat -= flat.mean(axis=1, keepdims=True)
     norm = np.linalg.norm(flat, axis=1, keepdims=True)
     return np.divide(flat, norm, out=np.zeros_like(flat), where=norm > 1e-3)
+
+
+def _box_matrix(size: int) -> np.ndarray:
+    """(9, size) float32 of ones: row i sums the pixels ``linspace(0, size, 10)[i]`` up to the next."""
+    edges = np.linspace(0, size, _THUMB + 1).astype(np.int64)
+    edges[-1] = size
+    matrix = np.zeros((_THUMB, size), dtype=np.float32)
+    for box in range(_THUMB):
+        matrix[box, edges[box]:edges[box + 1]] = 1
+    return matrix
 
 
 def ink_centres(images: np.ndarray) -> np.ndarray:
