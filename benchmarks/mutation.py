@@ -38,7 +38,7 @@ GROUPS: dict[str, Group] = {
     "dedup": Group(("mathdash/dedup/*.py",),
                    ("tests/test_dedup_hashing.py", "tests/test_dedup_groups.py", "tests/test_dedup_search.py",
                     "tests/test_dedup_leakage.py", "tests/test_dedup_verify.py", "tests/test_dedup_cli.py",
-                    "tests/test_dedup_mutants.py")),
+                    "tests/test_dedup_mutants.py", "tests/test_dedup_verify_mutants.py")),
     "split": Group(("mathdash/split.py",), ("tests/test_split.py", "tests/test_split_mutants.py")),
     "loaders": Group(("mathdash/loaders/*.py",),
                      tuple(f"tests/test_loaders_{name}.py" for name in
