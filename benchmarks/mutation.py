@@ -104,6 +104,12 @@ _SAME_DIGESTS = "digests given are exact_digests(images): recomputing gives the 
 _WEAK_COMPONENTS = "directed with connection='weak' gives the same components"
 _INT_LABELS = "integer labels keep their values without the cast"
 _HASHES_READ_ONLY = "copy or not: nothing writes to the hashes"
+_WHOLE_PAIRS = "n (n - 1) / 2 is whole: as a float it compares the same"
+_ZERO_MASK_BRUTE = "at 64 bits the zero-mask chunk counts every pair: brute all the same"
+_POWER_OF_TWO = "for sizes 2..8, n & (n - 2) flags the same non-powers of two"
+_WHOLE_WORDS = "each row is one whole 8-byte word: packing flat gives the same bytes"
+_LANCZOS_EDGE = "Lanczos at -3 is about 1e-33: its tap rounds to 0 either way"
+_ANY_MEMBER = "a label differs from the first member's iff one differs from the second's"
 EQUIVALENT: dict[str, str] = {
     "mathdash.augment.flip.x_flip_targets__mutmut_7": _INT64_DEFAULT,
     "mathdash.augment.flip.x_flip_targets__mutmut_10": _INT64_DEFAULT,
@@ -252,8 +258,8 @@ EQUIVALENT: dict[str, str] = {
     "mathdash.dedup.exact.x_count_pixel_copies__mutmut_4": "with no digests the count is 0 all the same",
     "mathdash.dedup.search.x__brute_force_pairs__mutmut_7": _BLOCK_SIZE,
     "mathdash.dedup.search.x__brute_force_pairs__mutmut_13": _BLOCK_SIZE,
-    "mathdash.dedup.search.x__choose_strategy__mutmut_3": "n (n - 1) / 2 is whole: as a float it compares the same",
-    "mathdash.dedup.search.x__choose_strategy__mutmut_9": "at 64 bits the zero-mask chunk counts every pair: brute all the same",
+    "mathdash.dedup.search.x__choose_strategy__mutmut_3": _WHOLE_PAIRS,
+    "mathdash.dedup.search.x__choose_strategy__mutmut_9": _ZERO_MASK_BRUTE,
     "mathdash.dedup.search.x__choose_strategy__mutmut_18": "the counts are int64 already",
     "mathdash.dedup.search.x__choose_strategy__mutmut_29": "pair counts are whole: float halves sum the same",
     "mathdash.dedup.search.x__chunk_masks__mutmut_3": "one more chunk keeps the pigeonhole: the same pairs",
@@ -285,9 +291,9 @@ EQUIVALENT: dict[str, str] = {
     "mathdash.dedup.hashing.x__average_hash__mutmut_15": _RESHAPE_NEGATIVE,
     "mathdash.dedup.hashing.x__perceptual_hash__mutmut_28": _RESHAPE_NEGATIVE,
     "mathdash.dedup.hashing.x__wavelet_hash__mutmut_82": _RESHAPE_NEGATIVE,
-    "mathdash.dedup.hashing.x__hash_function__mutmut_16": "for sizes 2..8, n & (n - 2) flags the same non-powers of two",
-    "mathdash.dedup.hashing.x__pack_bits__mutmut_22": "each row is one whole 8-byte word: packing flat gives the same bytes",
-    "mathdash.dedup.hashing.x__pack_bits__mutmut_24": "each row is one whole 8-byte word: packing flat gives the same bytes",
+    "mathdash.dedup.hashing.x__hash_function__mutmut_16": _POWER_OF_TWO,
+    "mathdash.dedup.hashing.x__pack_bits__mutmut_22": _WHOLE_WORDS,
+    "mathdash.dedup.hashing.x__pack_bits__mutmut_24": _WHOLE_WORDS,
     "mathdash.dedup.hashing.x__perceptual_hash__mutmut_25": _LAST_AXES,
     "mathdash.dedup.hashing.x__wavelet_hash__mutmut_28": _PYWT_LEVEL,
     "mathdash.dedup.hashing.x__wavelet_hash__mutmut_32": _PYWT_LEVEL,
@@ -301,7 +307,7 @@ EQUIVALENT: dict[str, str] = {
     "mathdash.dedup.hashing.x_exact_digests__mutmut_21": _S16_INFERRED,
     "mathdash.dedup.hashing.x_exact_digests__mutmut_23": _S16_INFERRED,
     "mathdash.dedup.hashing.x_hash_distinct_images__mutmut_3": _SAME_DIGESTS,
-    "mathdash.dedup.resample.x__lanczos__mutmut_2": "Lanczos at -3 is about 1e-33: its tap rounds to 0 either way",
+    "mathdash.dedup.resample.x__lanczos__mutmut_2": _LANCZOS_EDGE,
     "mathdash.dedup.resample.x__resample_rows__mutmut_8": _REDONE_EXACTLY,
     "mathdash.dedup.resample.x__resample_rows__mutmut_9": _REDONE_EXACTLY,
     "mathdash.dedup.resample.x__resample_rows__mutmut_11": _REDONE_EXACTLY,
@@ -311,7 +317,7 @@ EQUIVALENT: dict[str, str] = {
     "mathdash.dedup.resample.x__resample_rows__mutmut_39": "astype(None) is float64 too",
     "mathdash.dedup.resample.x__to_fixed_point__mutmut_10": "a zero weight rounds to 0 on either side",
     "mathdash.dedup.resample.x_resize_lanczos__mutmut_4": "float64 rows: the same products, exactly",
-    "mathdash.dedup.groups.x__build_report__mutmut_21": "a label differs from the first member's iff one differs from the second's",
+    "mathdash.dedup.groups.x__build_report__mutmut_21": _ANY_MEMBER,
     "mathdash.dedup.groups.x__groups_largest_first__mutmut_13": _CASE_INSENSITIVE,
     "mathdash.dedup.groups.x__groups_largest_first__mutmut_33": "two members of one group share its id",
     "mathdash.dedup.groups.x__representatives__mutmut_33": "majority labels held as floats compare equal",

@@ -242,3 +242,18 @@ def test_the_cleaned_dataset_is_named_after_the_original():
                       [f"f{i}" for i in range(4)], name="tiny")
     cleaned = remove_duplicates(dataset, find_duplicate_groups(dataset))
     assert cleaned.name == "tiny (deduplicated)" and len(cleaned) == 3
+
+
+def test_group_leakage_names_the_first_training_member_of_each_test_images_group():
+    from mathdash.dedup import group_leakage
+
+    group = np.array([0, 1, 0, 2, 1, 3, 0, 2])  # groups {0, 2, 6}, {1, 4}, {3, 7}, {5}
+    for cast in (np.int32, list):
+        report = group_leakage(np.array(group), cast(np.array([2, 4, 6])), cast(np.array([7, 0, 1, 5])), 4,
+                               "dhash")
+        assert report.test_indices.tolist() == [0, 1] and report.train_indices.tolist() == [2, 4]
+        assert report.distances.tolist() == [0, 0] and report.distances.dtype == np.int64
+        assert (report.n_train, report.n_test, report.threshold, report.method) == (3, 4, 4, "dhash")
+    assert group_leakage(np.array(group), [0], [1]).method == "phash"
+    empty = group_leakage(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
+    assert (empty.n_test, len(empty.test_indices)) == (0, 0)
