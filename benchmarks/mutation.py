@@ -37,7 +37,9 @@ class Group:
 GROUPS: dict[str, Group] = {
     "dedup": Group(("mathdash/dedup/*.py",),
                    ("tests/test_dedup_hashing.py", "tests/test_dedup_groups.py", "tests/test_dedup_search.py",
-                    "tests/test_dedup_leakage.py", "tests/test_dedup_mutants.py")),
+                    "tests/test_dedup_leakage.py", "tests/test_dedup_verify.py", "tests/test_dedup_cli.py",
+                    "tests/test_dedup_mutants.py", "tests/test_dedup_verify_mutants.py",
+                    "tests/test_dedup_core_mutants.py")),
     "split": Group(("mathdash/split.py",), ("tests/test_split.py", "tests/test_split_mutants.py")),
     "loaders": Group(("mathdash/loaders/*.py",),
                      tuple(f"tests/test_loaders_{name}.py" for name in
@@ -91,6 +93,50 @@ _TEMP_NAME = "the temporary's suffix is never seen: it is renamed into place or 
 _MKSTEMP_EXISTS = "unlinking the file mkstemp just made: it exists, missing_ok has nothing to allow"
 _SAME_ROWS = "without the shortcut the same rows are copied: equal arrays and lists"
 _EMPTY_USED = "a list of ints is int64 by itself; an empty one selects no label either way"
+_UINT64_SUMS = "uint8 sums in numpy's default uint64: the same values, no overflow"
+_FLOAT64_MATH = "float64 instead of float32 arithmetic: the same scores at float32 precision"
+_EINSUM_LABELS = "einsum's subscripts are only labels"
+_EINSUM_OPTIMIZE = "optimize only picks the contraction order of two operands: the same sums"
+_RESHAPE_NEGATIVE = "numpy reads any negative size as 'the rest'"
+_INT_PAIRS = "integer pairs keep their values without the cast"
+_SLICE_END = "a slice end past the frame is cut to the frame"
+_EXACT_PRODUCTS = "integer row numbers: the same exact products"
+_BATCHES = "batches only bound memory: each pair's score is the same"
+_UNREAD_WINDOWS = "windows past the shifts tried are never read"
+_SAME_CENTRED = "the centred pictures given are centre_ink(pictures): recomputing gives the same"
+_SAME_CENTRES = "pixel_similarity computes the same ink centres itself"
+_SORTED_AFTER = "pairs are made unique and sorted afterwards: member order within a value is free"
+_NINE_DIVIDES = "where 9 divides the frame, reduceat's boxes are the plain 5x5 boxes"
+_NORM_NEVER_SMALL = "box sums are integers: a norm is 0 or above 0.7, never 1e-3"
+_PRODUCT_TIE = "differs only where a product of spreads is exactly 1e-3"
+_SPREAD_NEVER_SMALL = "a spread is 0 (blank) or at least 1/255 (one grey level): never 1e-3"
+_GIVEN_CENTRES = "centres given are ink_centres(images): recomputing gives the same"
+_NONE_CENTRED = "None goes on to thumbnails, which centres the pictures itself"
+_QUICK_TIE = "differs only on a thumbnail score exactly at the floor"
+_SETTLED_GONE = "settled pictures have left every pair: forgetting them changes nothing"
+_ANY_WIDTH = "any width above the largest index encodes and decodes the same"
+_DENSE_INVERSE = "inverse indices are dense: bincount has len(values) entries anyway"
+_SINGLE_VALUE = "a value held by one image yields no pair within itself"
+_BLOCK_SIZE = "the block size only bounds memory: the same pairs"
+_STEP_END = "any step end past its start covers the same pairs: only memory per step changes"
+_BUCKET_ORDER = "pairs are sorted afterwards: the order within a bucket is free"
+_CAST_LATER = "callers cast the rows to int64 on the way out"
+_ZERO_MASK = "at 64 bits the zero-mask chunk compares every pair: the same pairs"
+_CASE_INSENSITIVE = "numpy and pywt read these names case-insensitively"
+_LAST_AXES = "the default axes are the last ones: the same transform"
+_PYWT_LEVEL = "pywt's deepest level for a square of side scale is top_level"
+_REDONE_EXACTLY = "more results redone exactly: the same pixels, only slower"
+_S16_INFERRED = "16-byte digests make an S16 array all the same"
+_SAME_DIGESTS = "digests given are exact_digests(images): recomputing gives the same"
+_WEAK_COMPONENTS = "directed with connection='weak' gives the same components"
+_INT_LABELS = "integer labels keep their values without the cast"
+_HASHES_READ_ONLY = "copy or not: nothing writes to the hashes"
+_WHOLE_PAIRS = "n (n - 1) / 2 is whole: as a float it compares the same"
+_ZERO_MASK_BRUTE = "at 64 bits the zero-mask chunk counts every pair: brute all the same"
+_POWER_OF_TWO = "for sizes 2..8, n & (n - 2) flags the same non-powers of two"
+_WHOLE_WORDS = "each row is one whole 8-byte word: packing flat gives the same bytes"
+_LANCZOS_EDGE = "Lanczos at -3 is about 1e-33: its tap rounds to 0 either way"
+_ANY_MEMBER = "a label differs from the first member's iff one differs from the second's"
 EQUIVALENT: dict[str, str] = {
     "mathdash.augment.flip.x_flip_targets__mutmut_7": _INT64_DEFAULT,
     "mathdash.augment.flip.x_flip_targets__mutmut_10": _INT64_DEFAULT,
@@ -324,6 +370,160 @@ EQUIVALENT: dict[str, str] = {
     "mathdash.loaders.x__load_path__mutmut_105": _CACHE_KIND,
     "mathdash.loaders.x_load_data__mutmut_21": _INT64_DEFAULT,
     "mathdash.loaders.x_load_data__mutmut_24": _INT64_DEFAULT,
+    "mathdash.dedup.verify.x__thumbnails__mutmut_3": _NINE_DIVIDES,
+    "mathdash.dedup.verify.x__thumbnails__mutmut_6": _NINE_DIVIDES,
+    "mathdash.dedup.verify.x__thumbnails__mutmut_24": _UINT64_SUMS,
+    "mathdash.dedup.verify.x__thumbnails__mutmut_26": _UINT64_SUMS,
+    "mathdash.dedup.verify.x__thumbnails__mutmut_105": _NORM_NEVER_SMALL,
+    "mathdash.dedup.verify.x_thumbnail_similarity__mutmut_7": _INT_PAIRS,
+    "mathdash.dedup.verify.x_thumbnail_similarity__mutmut_9": _INT_PAIRS,
+    "mathdash.dedup.verify.x_thumbnail_similarity__mutmut_11": _RESHAPE_NEGATIVE,
+    "mathdash.dedup.verify.x_thumbnail_similarity__mutmut_22": _EINSUM_LABELS,
+    "mathdash.dedup.verify.x_thumbnail_similarity__mutmut_36": _EINSUM_LABELS,
+    "mathdash.dedup.verify.x__best_shift__mutmut_7": _FLOAT64_MATH,
+    "mathdash.dedup.verify.x__best_shift__mutmut_53": _FLOAT64_MATH,
+    "mathdash.dedup.verify.x__best_shift__mutmut_55": _FLOAT64_MATH,
+    "mathdash.dedup.verify.x__best_shift__mutmut_100": _FLOAT64_MATH,
+    "mathdash.dedup.verify.x__best_shift__mutmut_103": _FLOAT64_MATH,
+    "mathdash.dedup.verify.x__best_shift__mutmut_143": _EINSUM_OPTIMIZE,
+    "mathdash.dedup.verify.x__best_shift__mutmut_147": _EINSUM_OPTIMIZE,
+    "mathdash.dedup.verify.x__best_shift__mutmut_150": _EINSUM_OPTIMIZE,
+    "mathdash.dedup.verify.x__best_shift__mutmut_149": _EINSUM_LABELS,
+    "mathdash.dedup.verify.x__best_shift__mutmut_43": "an extra padded image past the batch is never read",
+    "mathdash.dedup.verify.x__check_inputs__mutmut_17": _INT_PAIRS,
+    "mathdash.dedup.verify.x__check_inputs__mutmut_19": _INT_PAIRS,
+    "mathdash.dedup.verify.x__check_inputs__mutmut_21": _RESHAPE_NEGATIVE,
+    "mathdash.dedup.verify.x__check_inputs__mutmut_38": "for a whole max_shift, <= n / 2 and <= n // 2 agree",
+    "mathdash.dedup.verify.x__correlation__mutmut_13": _PRODUCT_TIE,
+    "mathdash.dedup.verify.x__correlation__mutmut_17": _SPREAD_NEVER_SMALL,
+    "mathdash.dedup.verify.x__correlation__mutmut_19": _SPREAD_NEVER_SMALL,
+    "mathdash.dedup.verify.x__correlation__mutmut_22": "the score is clipped to 1 right after",
+    "mathdash.dedup.verify.x_centre_ink__mutmut_45": _SLICE_END,
+    "mathdash.dedup.verify.x_centre_ink__mutmut_56": _SLICE_END,
+    "mathdash.dedup.verify.x_centre_ink__mutmut_69": _SLICE_END,
+    "mathdash.dedup.verify.x_centre_ink__mutmut_82": _SLICE_END,
+    "mathdash.dedup.verify.x_ink_centres__mutmut_7": _UINT64_SUMS,
+    "mathdash.dedup.verify.x_ink_centres__mutmut_9": _UINT64_SUMS,
+    "mathdash.dedup.verify.x_ink_centres__mutmut_15": _UINT64_SUMS,
+    "mathdash.dedup.verify.x_ink_centres__mutmut_17": _UINT64_SUMS,
+    "mathdash.dedup.verify.x_ink_centres__mutmut_20": "astype(None) is float64 too",
+    "mathdash.dedup.verify.x_ink_centres__mutmut_25": _EXACT_PRODUCTS,
+    "mathdash.dedup.verify.x_ink_centres__mutmut_27": _EXACT_PRODUCTS,
+    "mathdash.dedup.verify.x_ink_centres__mutmut_30": _EXACT_PRODUCTS,
+    "mathdash.dedup.verify.x_ink_centres__mutmut_32": _EXACT_PRODUCTS,
+    "mathdash.dedup.verify.x_pixel_similarity__mutmut_25": _GIVEN_CENTRES,
+    "mathdash.dedup.verify.x_pixel_similarity__mutmut_65": _BATCHES,
+    "mathdash.dedup.verify.x_pixel_similarity__mutmut_68": _BATCHES,
+    "mathdash.dedup.verify.x_pixel_similarity__mutmut_69": _BATCHES,
+    "mathdash.dedup.verify.x_pixel_similarity__mutmut_70": _BATCHES,
+    "mathdash.dedup.verify.x__window_sums__mutmut_11": _UNREAD_WINDOWS,
+    "mathdash.dedup.verify.x__window_sums__mutmut_13": _UNREAD_WINDOWS,
+    "mathdash.dedup.verify.x__window_sums__mutmut_24": _UNREAD_WINDOWS,
+    "mathdash.dedup.verify.x__window_sums__mutmut_26": _UNREAD_WINDOWS,
+    "mathdash.dedup.verified.x_verified_groups__mutmut_18": _SAME_CENTRED,
+    "mathdash.dedup.verified.x_verified_groups__mutmut_20": _SAME_CENTRED,
+    "mathdash.dedup.verified.x_verified_groups__mutmut_22": _SAME_CENTRED,
+    "mathdash.dedup.verified.x_centred_ink__mutmut_1": _NONE_CENTRED,
+    "mathdash.dedup.verified.x_centred_ink__mutmut_2": _SAME_CENTRED,
+    "mathdash.dedup.verified.x_centred_ink__mutmut_4": "either way thumbnails get centre_ink(pictures)",
+    "mathdash.dedup.verified.x_verified_groups__mutmut_41": "the empty quick scores select from no pairs",
+    "mathdash.dedup.verified.x_verified_groups__mutmut_43": "the empty quick scores select from no pairs",
+    "mathdash.dedup.verified.x_verified_groups__mutmut_50": _QUICK_TIE,
+    "mathdash.dedup.verified.x_verified_groups__mutmut_60": _SAME_CENTRES,
+    "mathdash.dedup.verified.x_verified_groups__mutmut_97": _SAME_CENTRES,
+    "mathdash.dedup.verified.x_verified_groups__mutmut_101": _SAME_CENTRES,
+    "mathdash.dedup.verified.x_verified_groups__mutmut_64": _INT64_DEFAULT,
+    "mathdash.dedup.verified.x_verified_groups__mutmut_66": _INT64_DEFAULT,
+    "mathdash.dedup.verified.x_verified_groups__mutmut_114": _SETTLED_GONE,
+    "mathdash.dedup.verified.x__by_rank__mutmut_8": "ranks held as floats order the same",
+    "mathdash.dedup.verified.x__by_rank__mutmut_10": "ranks held as floats order the same",
+    "mathdash.dedup.verified.x__by_rank__mutmut_18": "two pictures never share a rank",
+    "mathdash.dedup.candidates.x__unique_rows__mutmut_15": _ANY_WIDTH,
+    "mathdash.dedup.candidates.x_candidate_pairs__mutmut_19": _SORTED_AFTER,
+    "mathdash.dedup.candidates.x_candidate_pairs__mutmut_21": _SORTED_AFTER,
+    "mathdash.dedup.candidates.x_candidate_pairs__mutmut_23": _SORTED_AFTER,
+    "mathdash.dedup.candidates.x_candidate_pairs__mutmut_26": _DENSE_INVERSE,
+    "mathdash.dedup.candidates.x_candidate_pairs__mutmut_28": _DENSE_INVERSE,
+    "mathdash.dedup.candidates.x_candidate_pairs__mutmut_34": _SINGLE_VALUE,
+    "mathdash.dedup.exact.x_count_pixel_copies__mutmut_4": "with no digests the count is 0 all the same",
+    "mathdash.dedup.search.x__brute_force_pairs__mutmut_7": _BLOCK_SIZE,
+    "mathdash.dedup.search.x__brute_force_pairs__mutmut_13": _BLOCK_SIZE,
+    "mathdash.dedup.search.x__choose_strategy__mutmut_3": _WHOLE_PAIRS,
+    "mathdash.dedup.search.x__choose_strategy__mutmut_9": _ZERO_MASK_BRUTE,
+    "mathdash.dedup.search.x__choose_strategy__mutmut_18": "the counts are int64 already",
+    "mathdash.dedup.search.x__choose_strategy__mutmut_29": "pair counts are whole: float halves sum the same",
+    "mathdash.dedup.search.x__concat__mutmut_4": _CAST_LATER,
+    "mathdash.dedup.search.x__concat__mutmut_7": _CAST_LATER,
+    "mathdash.dedup.search.x__concat__mutmut_9": _CAST_LATER,
+    "mathdash.dedup.search.x__expand_ranges__mutmut_15": "no owners: the loop does not start either way",
+    "mathdash.dedup.search.x__expand_ranges__mutmut_21": _STEP_END,
+    "mathdash.dedup.search.x__expand_ranges__mutmut_22": _STEP_END,
+    "mathdash.dedup.search.x__expand_ranges__mutmut_24": _STEP_END,
+    "mathdash.dedup.search.x__expand_ranges__mutmut_25": _STEP_END,
+    "mathdash.dedup.search.x__expand_ranges__mutmut_26": _STEP_END,
+    "mathdash.dedup.search.x__expand_ranges__mutmut_34": _STEP_END,
+    "mathdash.dedup.search.x__expand_ranges__mutmut_35": _STEP_END,
+    "mathdash.dedup.search.x__expand_ranges__mutmut_37": _STEP_END,
+    "mathdash.dedup.search.x__index_pairs__mutmut_1": _ZERO_MASK,
+    "mathdash.dedup.search.x_find_cross_pairs__mutmut_5": _ZERO_MASK,
+    "mathdash.dedup.search.x__index_pairs__mutmut_13": _BUCKET_ORDER,
+    "mathdash.dedup.search.x__index_pairs__mutmut_15": _BUCKET_ORDER,
+    "mathdash.dedup.search.x__index_pairs__mutmut_17": _BUCKET_ORDER,
+    "mathdash.dedup.search.x_find_cross_pairs__mutmut_30": _BUCKET_ORDER,
+    "mathdash.dedup.search.x_find_cross_pairs__mutmut_32": _BUCKET_ORDER,
+    "mathdash.dedup.search.x_find_cross_pairs__mutmut_34": _BUCKET_ORDER,
+    "mathdash.dedup.search.x__sorted_pairs__mutmut_5": "np.sort's default axis is the last: axis 1",
+    "mathdash.dedup.search.x_find_cross_pairs__mutmut_17": _INT64_DEFAULT,
+    "mathdash.dedup.search.x_find_cross_pairs__mutmut_44": "searchsorted's default side is 'left'",
+    "mathdash.dedup.search.x_find_cross_pairs__mutmut_46": _CASE_INSENSITIVE,
+    "mathdash.dedup.search.x_find_cross_pairs__mutmut_56": _CASE_INSENSITIVE,
+    "mathdash.dedup.hashing.x__average_hash__mutmut_15": _RESHAPE_NEGATIVE,
+    "mathdash.dedup.hashing.x__perceptual_hash__mutmut_28": _RESHAPE_NEGATIVE,
+    "mathdash.dedup.hashing.x__wavelet_hash__mutmut_82": _RESHAPE_NEGATIVE,
+    "mathdash.dedup.hashing.x__hash_function__mutmut_16": _POWER_OF_TWO,
+    "mathdash.dedup.hashing.x__pack_bits__mutmut_22": _WHOLE_WORDS,
+    "mathdash.dedup.hashing.x__pack_bits__mutmut_24": _WHOLE_WORDS,
+    "mathdash.dedup.hashing.x__perceptual_hash__mutmut_25": _LAST_AXES,
+    "mathdash.dedup.hashing.x__wavelet_hash__mutmut_28": _PYWT_LEVEL,
+    "mathdash.dedup.hashing.x__wavelet_hash__mutmut_32": _PYWT_LEVEL,
+    "mathdash.dedup.hashing.x__wavelet_hash__mutmut_33": _LAST_AXES,
+    "mathdash.dedup.hashing.x__wavelet_hash__mutmut_50": _LAST_AXES,
+    "mathdash.dedup.hashing.x__wavelet_hash__mutmut_65": _LAST_AXES,
+    "mathdash.dedup.hashing.x__wavelet_hash__mutmut_35": _CASE_INSENSITIVE,
+    "mathdash.dedup.hashing.x__wavelet_hash__mutmut_52": _CASE_INSENSITIVE,
+    "mathdash.dedup.hashing.x__wavelet_hash__mutmut_67": _CASE_INSENSITIVE,
+    "mathdash.dedup.hashing.x_exact_digests__mutmut_19": _S16_INFERRED,
+    "mathdash.dedup.hashing.x_exact_digests__mutmut_21": _S16_INFERRED,
+    "mathdash.dedup.hashing.x_exact_digests__mutmut_23": _S16_INFERRED,
+    "mathdash.dedup.resample.x__lanczos__mutmut_2": _LANCZOS_EDGE,
+    "mathdash.dedup.resample.x__resample_rows__mutmut_8": _REDONE_EXACTLY,
+    "mathdash.dedup.resample.x__resample_rows__mutmut_9": _REDONE_EXACTLY,
+    "mathdash.dedup.resample.x__resample_rows__mutmut_11": _REDONE_EXACTLY,
+    "mathdash.dedup.resample.x__resample_rows__mutmut_13": _REDONE_EXACTLY,
+    "mathdash.dedup.resample.x__resample_rows__mutmut_20": _REDONE_EXACTLY,
+    "mathdash.dedup.resample.x__resample_rows__mutmut_38": _EINSUM_LABELS,
+    "mathdash.dedup.resample.x__resample_rows__mutmut_39": "astype(None) is float64 too",
+    "mathdash.dedup.resample.x__to_fixed_point__mutmut_10": "a zero weight rounds to 0 on either side",
+    "mathdash.dedup.resample.x_resize_lanczos__mutmut_4": "float64 rows: the same products, exactly",
+    "mathdash.dedup.groups.x__build_report__mutmut_21": _ANY_MEMBER,
+    "mathdash.dedup.groups.x__groups_largest_first__mutmut_13": _CASE_INSENSITIVE,
+    "mathdash.dedup.groups.x__groups_largest_first__mutmut_33": "two members of one group share its id",
+    "mathdash.dedup.groups.x__representatives__mutmut_33": "majority labels held as floats compare equal",
+    "mathdash.dedup.groups.x__representatives__mutmut_35": "majority labels held as floats compare equal",
+    "mathdash.dedup.groups.x__representatives__mutmut_37": "an extra entry nobody reads",
+    "mathdash.dedup.groups.x__transitive_groups__mutmut_34": _NONZERO_PATTERN,
+    "mathdash.dedup.groups.x__transitive_groups__mutmut_36": _NONZERO_PATTERN,
+    "mathdash.dedup.groups.x__transitive_groups__mutmut_41": "None is false: undirected all the same",
+    "mathdash.dedup.groups.x__transitive_groups__mutmut_43": _WEAK_COMPONENTS,
+    "mathdash.dedup.groups.x__transitive_groups__mutmut_44": _WEAK_COMPONENTS,
+    "mathdash.dedup.groups.x__unpack__mutmut_27": _INT_LABELS,
+    "mathdash.dedup.groups.x__unpack__mutmut_29": _INT_LABELS,
+    "mathdash.dedup.groups.x__verified_groups__mutmut_20": _SAME_CENTRED,
+    "mathdash.dedup.groups.x__verified_groups__mutmut_26": _SAME_CENTRED,
+    "mathdash.dedup.groups.x_find_duplicate_groups__mutmut_49": _SAME_DIGESTS,
+    "mathdash.dedup.groups.x_find_duplicate_groups__mutmut_57": _HASHES_READ_ONLY,
+    "mathdash.dedup.groups.x_find_duplicate_groups__mutmut_59": _HASHES_READ_ONLY,
+    "mathdash.dedup.groups.x_find_duplicate_groups__mutmut_69": _HASHES_READ_ONLY,
 }
 
 STATUS_LINE = re.compile(r"^\s+(?P<name>\S+__mutmut_\d+): (?P<status>.+)$")

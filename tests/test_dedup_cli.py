@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from apps.dedup_app import drawings
+from dedup_support import drawings
 from mathdash.cli import main
 from mathdash.dataset import Dataset
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from apps.dedup_app import drawings
+from dedup_support import drawings
 from mathdash.dedup import (
     DEFAULT_MIN_SIMILARITY,
     centre_ink,

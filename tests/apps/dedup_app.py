@@ -7,19 +7,8 @@ row 28 a dimmer copy of row 4, row 29 a copy of row 5 filed under another class 
 import numpy as np
 
 from mathdash.dataset import Dataset
+from tests.dedup_support import drawings
 from ui.dedup_panel import dedup_panel
-
-
-def drawings(count: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    images = np.full((count, 45, 45), 255, np.uint8)
-    for image in images:
-        for _ in range(3):
-            (x0, y0, x1, y1), pen = rng.integers(4, 41, 4), int(rng.integers(2, 4))
-            for s in np.linspace(0.0, 1.0, 120):
-                x, y = int(x0 + s * (x1 - x0)), int(y0 + s * (y1 - y0))
-                image[y - pen:y + pen, x - pen:x + pen] = 20
-    return images
 
 
 def tiny_dataset() -> Dataset:
