@@ -208,7 +208,8 @@ def _run_in_child(job: Job, fn: Callable[..., Any], kwargs: dict[str, Any]) -> t
         try:
             payload.write_bytes(pickle.dumps((fn, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
         except (pickle.PicklingError, AttributeError, TypeError) as error:
-            raise MathDashError(f"the {job.kind} job cannot be sent to a process of its own: {error}") from None
+            message = f"the {job.kind} job cannot be sent to a process of its own: {error}"
+            raise MathDashError(message) from None
         messages_in, messages_out = os.pipe()
         commands_in, commands_out = os.pipe()
         # The child imports what this process imports, from the same places.
@@ -246,8 +247,8 @@ def _run_in_child(job: Job, fn: Callable[..., Any], kwargs: dict[str, Any]) -> t
         if outcome is None:
             killed = " (killed: out of memory?)" if code == -9 else ""
             tail = log.read_text(errors="replace")[-_LOG_TAIL:]
-            outcome = ("failed", f"the {job.kind} job's process ended with exit code {code}{killed} before it "
-                                 f"reported a result; the end of its log:\n\n{tail}")
+            outcome = ("failed", f"the {job.kind} job's process ended with exit code {code}{killed} "
+                                 f"before it reported a result; the end of its log:\n\n{tail}")
         return outcome
 
 

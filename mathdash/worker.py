@@ -3,9 +3,10 @@
 Run by the job manager as ``python -m mathdash.worker PAYLOAD MESSAGES COMMANDS``: PAYLOAD is a
 pickle of ``(fn, kwargs)``; MESSAGES and COMMANDS are pipe file descriptors. The child calls
 ``fn(progress=..., stop_event=..., **kwargs)`` and sends, as pickled messages on MESSAGES,
-``("progress", update)`` for every report, then ``("memory", peak_rss_bytes)`` and one of ``("done", result)``, ``("stopped", result)``
-or ``("failed", text)``. A ``"stop"`` on COMMANDS, or COMMANDS closing because the app's process
-ended, sets the stop event. Whatever the job prints goes to stderr, never into the message pipe.
+``("progress", update)`` for every report, then ``("memory", peak_rss_bytes)`` and one of
+``("done", result)``, ``("stopped", result)`` or ``("failed", text)``. A ``"stop"`` on COMMANDS,
+or COMMANDS closing because the app's process ended, sets the stop event. Whatever the job prints
+goes to stderr, never into the message pipe.
 
 Everything the job allocated (TensorFlow's graphs, caches, freed heap) goes when the process ends,
 so the app's memory after a job is what it was before.

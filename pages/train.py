@@ -1,7 +1,8 @@
 """Train page: pick data, model, epochs and augmentation; watch the job live; keep the best run.
 
-The job runs in the process-wide ``MANAGER`` thread, so a reload or a second visitor sees the same
-job, and only one trains at a time. Metrics come from ``metrics.json``: showing them needs no TF.
+The job runs under the process-wide ``MANAGER`` (in a process of its own), so a reload or a second
+visitor sees the same job, and only one trains at a time. Metrics come from ``metrics.json``:
+showing them needs no TF.
 """
 
 from __future__ import annotations

@@ -44,7 +44,8 @@ def centre_ink(images: np.ndarray) -> np.ndarray:
     centred = np.full_like(images, PAPER)
     step = max(-(-count // _WORKERS), 1)
     with ThreadPoolExecutor(_WORKERS) as pool:  # numpy releases the GIL in the copies
-        list(pool.map(lambda start: _centre_part(images, centred, start, start + step), range(0, count, step)))
+        list(pool.map(lambda start: _centre_part(images, centred, start, start + step),
+                      range(0, count, step)))
     return centred
 
 
@@ -159,8 +160,8 @@ def shift_statistics(images: np.ndarray, max_shift: int = DEFAULT_MAX_SHIFT) -> 
             total = rows.sum(axis=1)
             row_lost = np.stack([rows[:, part].sum(axis=1) for part in lost], axis=1)  # (B, 2m+1)
             col_lost = np.stack([cols[:, part].sum(axis=1) for part in lost_cols], axis=1)
-            corner = np.stack([np.stack([values[:, r, c].sum(axis=(1, 2), dtype=np.float64) for c in lost_cols],
-                                        axis=1) for r in lost], axis=1)  # (B, 2m+1, 2m+1)
+            corner = np.stack([np.stack([values[:, r, c].sum(axis=(1, 2), dtype=np.float64)
+                                         for c in lost_cols], axis=1) for r in lost], axis=1)  # (B, side, side)
             out[start:start + _STATISTICS_BATCH] = (total[:, None, None] - row_lost[:, :, None]
                                                     - col_lost[:, None, :] + corner)
     return ShiftStatistics(sums, squares, max_shift)
@@ -234,7 +235,8 @@ def _best_shift(images: np.ndarray, pairs: np.ndarray, local: np.ndarray, estima
             top, left = radius - dy, radius - dx
             window = second[:, top:top + height, left:left + width]
             allowed = (np.abs(estimate[:, 0] + dy) <= max_shift) & (np.abs(estimate[:, 1] + dx) <= max_shift)
-            at = (local[:, 1], np.clip(estimate[:, 0] + dy, -m, m) + m, np.clip(estimate[:, 1] + dx, -m, m) + m)
+            at = (local[:, 1], np.clip(estimate[:, 0] + dy, -m, m) + m,
+                  np.clip(estimate[:, 1] + dx, -m, m) + m)
             total = statistics.sums[at]
             spread = np.sqrt(np.maximum(statistics.squares[at] - total ** 2 / pixels, 0))
             dot = np.einsum("ijk,ijk->i", first, window, optimize=True) - first_sum * total / pixels
@@ -261,7 +263,8 @@ def _thumbnails(images: np.ndarray) -> np.ndarray:
     rows, cols = _box_matrix(height), _box_matrix(width)
     paper = np.empty((count, _THUMB, _THUMB), dtype=np.float32)  # box sums: whole numbers, exact
     for start in range(0, count, _STATISTICS_BATCH):
-        paper[start:start + _STATISTICS_BATCH] = rows @ images[start:start + _STATISTICS_BATCH].astype(np.float32) @ cols.T
+        part = images[start:start + _STATISTICS_BATCH].astype(np.float32)
+        paper[start:start + _STATISTICS_BATCH] = rows @ part @ cols.T
     flat = -paper.reshape(count, _THUMB * _THUMB).astype(np.float32)  # ink up to a constant
     flat -= flat.mean(axis=1, keepdims=True)
     norm = np.linalg.norm(flat, axis=1, keepdims=True)
