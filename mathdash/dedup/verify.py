@@ -160,8 +160,8 @@ def shift_statistics(images: np.ndarray, max_shift: int = DEFAULT_MAX_SHIFT) -> 
             total = rows.sum(axis=1)
             row_lost = np.stack([rows[:, part].sum(axis=1) for part in lost], axis=1)  # (B, 2m+1)
             col_lost = np.stack([cols[:, part].sum(axis=1) for part in lost_cols], axis=1)
-            corner = np.stack([np.stack([values[:, r, c].sum(axis=(1, 2), dtype=np.float64)
-                                         for c in lost_cols], axis=1) for r in lost], axis=1)  # (B, side, side)
+            corner = np.stack([np.stack([values[:, r, c].sum(axis=(1, 2), dtype=np.float64)  # (B, 2m+1, 2m+1)
+                                         for c in lost_cols], axis=1) for r in lost], axis=1)
             out[start:start + _STATISTICS_BATCH] = (total[:, None, None] - row_lost[:, :, None]
                                                     - col_lost[:, None, :] + corner)
     return ShiftStatistics(sums, squares, max_shift)
