@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -17,6 +18,8 @@ import numpy as np
 from mathdash.dataset import Dataset
 from mathdash.errors import ConfigError, DatasetError
 from mathdash.keras_state import keras_work
+
+BUILTIN_SOURCE = "builtin:symbols"
 
 FINETUNE_TAG = "source=finetune"
 ProgressFn = Callable[[dict[str, Any]], None]
@@ -77,6 +80,8 @@ class FinetuneResult:
         drawings: how many drawings were used; dropped: drawings of classes the model lacks.
         state: 'done' or 'stopped'.
         seconds: wall time of the fitting.
+        note: what to know about the scores ('' when nothing), e.g. a part of the base run's data
+            that is not here.
     """
 
     run_id: str | None
@@ -87,6 +92,7 @@ class FinetuneResult:
     dropped: int = 0
     state: str = "done"
     seconds: float = 0.0
+    note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -197,12 +203,33 @@ def finetune_saved_run(
     drawings = (examples if examples is not None else ExampleStore()).load()
     if progress is not None:
         progress({"phase": "prepare", "message": "rebuilding the base run's training and test parts"})
+    note = ""
     if base_data is None:
         from mathdash.loaders import load_data
 
-        base_data = load_data(str(run.config.get("data", "builtin:symbols")))
+        available, missing = available_sources(str(run.config.get("data", BUILTIN_SOURCE)))
+        base_data = load_data(available)
+        if missing:
+            note = (f"The base run also trained on {', '.join(missing)}, which is not here: its test part "
+                    f"was rebuilt from {available} alone, split differently, so the test score may include "
+                    "images the base run trained on.")
     base_train, base_test = base_parts(base_data, run.config)
-    return finetune(run, drawings, base_train, base_test, config, store, progress, stop_event)
+    result = finetune(run, drawings, base_train, base_test, config, store, progress, stop_event)
+    return replace(result, note=note)
+
+
+def available_sources(data: str) -> tuple[str, list[str]]:
+    """(the parts of a run's data description that exist here, joined; the missing ones).
+
+    A Cloud deployment or a fresh clone lacks the folders a run may have been trained on (the shipped
+    run's CROHME formulas); fine-tuning mixes in what is there, the built-in set at least.
+    """
+    from mathdash.loaders import SOURCE_SEPARATOR, source_parts
+
+    parts = source_parts(data)
+    present = [part for part in parts if part.startswith("builtin:") or Path(part).exists()]
+    missing = [part for part in parts if part not in present]
+    return SOURCE_SEPARATOR.join(present or [BUILTIN_SOURCE]), missing
 
 
 def mixed_training_data(

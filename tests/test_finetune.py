@@ -115,3 +115,33 @@ def test_finetune_command_saves_a_new_run_and_activates_on_request(tiny, tmp_pat
     assert "your drawings" in out and "active run: " in out
     new_runs = {s.id for s in store.list_runs()} - {"tiny", first["run_id"]}
     assert len(new_runs) == 1 and store.active_id() == new_runs.pop()
+
+
+def test_a_base_run_trained_on_a_missing_folder_mixes_in_what_is_here(tmp_path):
+    from mathdash.finetune import available_sources
+
+    (tmp_path / "mine").mkdir()
+    here = str(tmp_path / "mine")
+    gone = str(tmp_path / "crohme" / "inkml")
+    assert available_sources(f"builtin:symbols + {gone}") == ("builtin:symbols", [gone])
+    assert available_sources(f"builtin:symbols + {here}") == (f"builtin:symbols + {here}", [])
+    assert available_sources(gone) == ("builtin:symbols", [gone])  # the built-in set at least
+
+
+def test_finetune_says_when_part_of_the_base_runs_data_is_not_here(tiny, tmp_path, monkeypatch, capsys):
+    store, run, base = tiny
+    config_path = run.path / "config.json"
+    gone = tmp_path / "crohme" / "inkml"
+    config = json.loads(config_path.read_text())
+    config_path.write_text(json.dumps({**config, "data": f"builtin:symbols + {gone}"}))
+    loaded = []
+    monkeypatch.setattr(mathdash.loaders, "load_source",
+                        lambda source, *a, **k: loaded.append(source) or base)
+    examples = ExampleStore(tmp_path / "ex")
+    for image in _taught(3, 3):
+        examples.add(image, "0")
+    args = ["finetune", "--run", "tiny", "--epochs", "1", "--base-images", "50", "--copies", "2",
+            "--examples-dir", str(examples.root), "--runs-dir", str(store.root)]
+    assert main(args) == 0
+    assert loaded == ["builtin:symbols"]  # the missing folder is not loaded, the built-in set is
+    assert f"note: The base run also trained on {gone}, which is not here" in capsys.readouterr().out

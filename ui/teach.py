@@ -94,6 +94,8 @@ def result_ui(result: FinetuneResult) -> None:
     note = f" ({result.dropped} of classes the model lacks left out)" if result.dropped else ""
     st.caption(f"Fine-tuned run `{result.run_id}` from `{result.base_run}` on {result.drawings} drawings{note}; "
                "\"your drawings\" are the ones it was tuned on.")
+    if result.note:
+        st.warning(result.note)
     from mathdash.runs import RunStore
 
     store = RunStore()

@@ -74,3 +74,5 @@ def _print_result(result, active: str | None) -> None:
         after = result.after.get(key)
         print(f"{title:22}{result.before[key]:8.1%}" + (f"{after:8.1%}" if after is not None else "       -"))
     print(f"saved as run {result.run_id}; active run: {active}" if result.run_id else "stopped: nothing saved")
+    if result.note:
+        print(f"note: {result.note}")
