@@ -17,3 +17,12 @@ def drawings(count: int, seed: int) -> np.ndarray:
                 x, y = int(x0 + s * (x1 - x0)), int(y0 + s * (y1 - y0))
                 image[y - pen:y + pen, x - pen:x + pen] = 20
     return images
+
+
+def shifted(image: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """``image`` moved by (dy, dx) pixels, paper filling in."""
+    out = np.full_like(image, 255)
+    h, w = image.shape
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        image[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    return out

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dedup_support import drawings
+from dedup_support import drawings, shifted
 from mathdash.dedup import (
     DEFAULT_MIN_SIMILARITY,
     centre_ink,
@@ -21,15 +21,6 @@ def bar(left: int, right: int, top: int = 20, thickness: int = 3) -> np.ndarray:
     image = np.full((45, 45), 255, np.uint8)
     image[top:top + thickness, left:right] = 10
     return image
-
-
-def shifted(image: np.ndarray, dy: int, dx: int) -> np.ndarray:
-    """``image`` moved by (dy, dx) pixels, paper filling in."""
-    out = np.full_like(image, 255)
-    h, w = image.shape
-    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-        image[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
-    return out
 
 
 def lighter(image: np.ndarray, factor: float) -> np.ndarray:

@@ -9,7 +9,7 @@ not, stars do not chain) is in ``test_dedup_verify.py``.
 import numpy as np
 import pytest
 
-from dedup_support import drawings
+from dedup_support import drawings, shifted
 from mathdash.dedup import exact_digests
 from mathdash.dedup.candidates import candidate_pairs, union_of_pairs
 from mathdash.dedup.exact import count_pixel_copies
@@ -22,15 +22,6 @@ from mathdash.dedup.verify import (
     thumbnails,
 )
 from mathdash.errors import ConfigError, DatasetError
-
-
-def shifted(image: np.ndarray, dy: int, dx: int) -> np.ndarray:
-    """``image`` moved by (dy, dx) pixels, paper filling in."""
-    out = np.full_like(image, 255)
-    h, w = image.shape
-    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-        image[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
-    return out
 
 
 def correlation(a: np.ndarray, b: np.ndarray) -> float:
