@@ -857,11 +857,16 @@ class _InProcessPool:
         return map(function, *iterables)
 
 
-def test_inkml_chunks_go_to_a_pool_of_the_workers_asked_for_with_progress(tmp_path, monkeypatch):
-    monkeypatch.setattr(inkml_module, "_CHUNK", 2)
+def _inkml_in_process(monkeypatch, chunk: int) -> None:
+    """The InkML decoder's pool run in this process (``_InProcessPool``), ``chunk`` files a task, 4 cores."""
+    monkeypatch.setattr(inkml_module, "_CHUNK", chunk)
     monkeypatch.setattr(inkml_module, "ProcessPoolExecutor", _InProcessPool)
     monkeypatch.setattr(_InProcessPool, "made", [])
     monkeypatch.setattr(inkml_module, "default_workers", lambda: 4)
+
+
+def test_inkml_chunks_go_to_a_pool_of_the_workers_asked_for_with_progress(tmp_path, monkeypatch):
+    _inkml_in_process(monkeypatch, chunk=2)
     for i in range(5):
         write_inkml(tmp_path / f"{i}.inkml", [(str(i), [line(0, 0, i + 1, 9)])])
     expected = [(2, 5, "drawing InkML strokes"), (4, 5, "drawing InkML strokes"), (5, 5, "drawing InkML strokes")]
@@ -984,10 +989,7 @@ def test_every_kind_hands_workers_and_progress_on_and_a_cache_hit_reports_itself
 
 
 def test_inkml_and_zipped_inkml_get_the_workers_and_progress(tmp_path, monkeypatch):
-    monkeypatch.setattr(inkml_module, "_CHUNK", 1)
-    monkeypatch.setattr(inkml_module, "ProcessPoolExecutor", _InProcessPool)
-    monkeypatch.setattr(_InProcessPool, "made", [])
-    monkeypatch.setattr(inkml_module, "default_workers", lambda: 4)
+    _inkml_in_process(monkeypatch, chunk=1)
     for i in range(2):
         write_inkml(tmp_path / "ink" / f"{i}.inkml", [(str(i), [line(0, 0, 5, 9)])])
     with zipfile.ZipFile(tmp_path / "ink.zip", "w") as archive_file:
