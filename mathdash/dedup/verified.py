@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mathdash.dedup.candidates import candidate_pairs, union_of_pairs
+from mathdash.dedup.search import _expand_ranges
 from mathdash.dedup.verify import (
     DEFAULT_MAX_SHIFT,
     DEFAULT_MIN_SIMILARITY,
@@ -106,12 +107,10 @@ def verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, centred_hashes
     worse = pairs[order, 1]
     bounds = np.concatenate([[0], np.cumsum(np.bincount(pairs[:, 0], minlength=len(pictures)))])
     better = np.bincount(pairs[:, 1], minlength=len(pictures))
-    degree = np.diff(bounds)
     verified = 0
     while (better[~settled] > 0).any():  # some candidate pair still joins two unsettled pictures
         leads = np.flatnonzero(~settled & (better == 0))
-        edges = _edges_of(leads, bounds)
-        tested = np.stack([np.repeat(leads, degree[leads]), worse[edges]], axis=1)
+        tested = _edges_from(leads, bounds, worse)
         tested = tested[~settled[tested[:, 1]]]
         score, _ = pixel_similarity(pictures, tested, max_shift, centres=centres, statistics=statistics)
         verified += len(tested)
@@ -121,7 +120,8 @@ def verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, centred_hashes
         newly[anchor != np.arange(len(pictures))] = True
         newly &= ~settled
         settled |= newly
-        better -= np.bincount(worse[_edges_of(np.flatnonzero(newly), bounds)], minlength=len(pictures))
+        left = _edges_from(np.flatnonzero(newly), bounds, worse)[:, 1]  # they lose a better-ranked candidate
+        better -= np.bincount(left, minlength=len(pictures))
     timings["verification"] = time.perf_counter() - started
     accepted = int((anchor != np.arange(len(pictures))).sum())
     return VerifiedGroups(anchor, similarity, count, verified, accepted, timings)
@@ -141,11 +141,14 @@ def _by_rank(pairs: np.ndarray, count: int) -> np.ndarray:
     return np.where(swap[:, None], pairs[:, ::-1], pairs)
 
 
-def _edges_of(nodes: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """Indices of every edge leaving ``nodes`` (their ranges ``bounds[n]:bounds[n + 1]``, in order)."""
-    lengths = bounds[nodes + 1] - bounds[nodes]
-    offsets = np.repeat(bounds[nodes] - np.cumsum(lengths) + lengths, lengths)
-    return offsets + np.arange(int(lengths.sum()))
+def _edges_from(nodes: np.ndarray, bounds: np.ndarray, worse: np.ndarray) -> np.ndarray:
+    """Every edge leaving ``nodes`` as rows ``(node, worse-ranked picture)``: int64 (M, 2).
+
+    Node n's edges are ``worse[bounds[n]:bounds[n + 1]]``.
+    """
+    parts = [np.stack([nodes[owner], worse[position]], axis=1)
+             for owner, position in _expand_ranges(bounds[nodes], bounds[nodes + 1] - bounds[nodes])]
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros((0, 2), dtype=np.int64)
 
 
 def _join_best(pairs: np.ndarray, score: np.ndarray, anchor: np.ndarray, similarity: np.ndarray) -> None:
