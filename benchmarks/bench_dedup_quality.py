@@ -14,7 +14,13 @@ exact, JPEG q70, 1-px shift, contrast, exact copy under another class; says so w
 ``--imagededup T,...``: imagededup's PHash ``find_duplicates`` on the same images at those
 thresholds, scored by its pairs (it lists each image's duplicates; it does not group).
 
-Definitions (a "family" is an original with its copies):
+On CROHME each original carries the recording of its pen strokes, so the verified mode never groups
+two originals however alike their pixels; the copies are pixels only and carry none.
+
+Definitions (a "family" is an original with its copies; a copy of an original that is
+pixel-identical to another original, as many writers' plain bars are, belongs to the family of
+whichever of those originals it was grouped with: nothing in its pixels can tell them apart, and
+the count of copies so credited is printed):
   recall[kind]     share of kind's copies grouped with their original;
   precision[kind]  over the group-mates of kind's copies, the share from the same family;
   pairs P / R      same-group pairs that are same-family / same-family pairs that share a group;
@@ -43,7 +49,7 @@ from mathdash.dedup import (  # noqa: E402
 )
 from mathdash.symbols import label  # noqa: E402
 
-__all__ = ["keep_some_families", "load_ground_truth", "score"]
+__all__ = ["credit_twins", "keep_some_families", "load_ground_truth", "score"]
 
 KINDS = ("exact", "jpeg", "shift", "contrast", "mislabel")
 SIMPLE_SYMBOLS = ("-", "1", "ascii_124", ",", "prime")
@@ -56,6 +62,26 @@ def keep_some_families(root: np.ndarray, share: float, seed: int = 0) -> np.ndar
     families = np.unique(root)
     chosen = np.random.default_rng(seed).choice(families, size=int(len(families) * share), replace=False)
     return np.flatnonzero(np.isin(root, chosen))
+
+
+def credit_twins(group: np.ndarray, root: np.ndarray, digests: np.ndarray) -> tuple[np.ndarray, int]:
+    """(root with each copy moved to a pixel-identical twin of its original it was grouped with, count).
+
+    A copy grouped apart from its original, in a group holding another original with exactly the
+    original's pixels, is credited to that original (the first such, by index).
+    """
+    originals = np.flatnonzero(root == np.arange(len(root)))
+    _, code = np.unique(digests, return_inverse=True)
+    code = code.ravel().astype(np.int64)
+    key = group.astype(np.int64) * (code.max(initial=0) + 1) + code
+    original_keys, first = np.unique(key[originals], return_index=True)
+    copies = np.flatnonzero((root != np.arange(len(root))) & (group != group[root]))
+    wanted = group[copies].astype(np.int64) * (code.max(initial=0) + 1) + code[root[copies]]
+    place = np.clip(np.searchsorted(original_keys, wanted), 0, max(len(original_keys) - 1, 0))
+    found = (original_keys[place] == wanted) if len(original_keys) else np.zeros(len(copies), bool)
+    credited = root.copy()
+    credited[copies[found]] = originals[first[place[found]]]
+    return credited, int(found.sum())
 
 
 def score(group: np.ndarray, root: np.ndarray, kind: np.ndarray, labels: np.ndarray,
@@ -170,10 +196,11 @@ def main() -> None:
     parser.add_argument("--imagededup", default="", help="comma-separated thresholds for imagededup's PHash")
     args = parser.parse_args()
     methods = HASH_METHODS if args.methods == "all" else tuple(args.methods.split(","))
-    images, labels, class_names, root, kind = load_ground_truth(args.data)
+    images, labels, class_names, root, kind, recordings = load_ground_truth(args.data)
     if args.small:
         rows = keep_some_families(root, SMALL_SHARE)
         images, labels, kind = images[rows], labels[rows], kind[rows]
+        recordings = None if recordings is None else recordings[rows]
         root = np.searchsorted(rows, root[rows])
         print(f"--small: {len(rows):,} images in {len(np.unique(root)):,} families")
     digests = exact_digests(images)
@@ -183,15 +210,18 @@ def main() -> None:
         hashes = hash_distinct_images(images, method, digests)
         if args.mode == "verified":
             report = find_duplicate_groups(images, labels, method=method, threshold=args.threshold,
-                                           hashes=hashes, digests=digests)
-            print_verified(method, args.threshold, score(report.group, root, kind, labels, class_names),
+                                           hashes=hashes, digests=digests, recordings=recordings)
+            families, credited = credit_twins(report.group, root, digests)
+            print_verified(method, args.threshold, score(report.group, families, kind, labels, class_names),
                            report, true_removed)
+            print(f"  copies credited to a pixel-identical twin of their original: {credited:,}")
             continue
         results = {}
         for threshold in range(args.max_threshold + 1):
             report = find_duplicate_groups(images, labels, method=method, threshold=threshold,
                                            hashes=hashes, digests=digests, mode="hash")
-            results[threshold] = score(report.group, root, kind, labels, class_names)
+            families, _ = credit_twins(report.group, root, digests)
+            results[threshold] = score(report.group, families, kind, labels, class_names)
         print_tables(method, results, true_removed)
         print(f"({method}: {time.perf_counter() - started:.1f} s for hashing and {len(results)} groupings)")
     if args.imagededup:

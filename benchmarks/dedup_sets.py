@@ -1,8 +1,11 @@
 """Image sets with known copies for the dedup benchmarks: the built-in set, a generated one, CROHME.
 
-Each set is (images, labels, class_names, root, kind): ``root[i]`` is the original image i is a copy
-of (itself for an original), ``kind[i]`` the copy's kind ('' for originals). The built-in and
-generated sets record their copies; on CROHME's real handwriting the copies are injected here.
+Each set is (images, labels, class_names, root, kind, recordings): ``root[i]`` is the original image
+i is a copy of (itself for an original), ``kind[i]`` the copy's kind ('' for originals). The built-in
+and generated sets record their copies; on CROHME's real handwriting the copies are injected here.
+``recordings`` is None except on CROHME, where each original carries the recording of its pen
+strokes (the loader's ``extras["recording"]``) and each injected copy, an image made from pixels,
+carries none (``""``).
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ CROHME_COPY_SHARE = 0.1
 CROHME_KINDS = ("exact", "jpeg", "shift", "contrast", "mislabel")
 JPEG_QUALITY = 70
 
-GroundTruth = tuple[np.ndarray, np.ndarray, list[str], np.ndarray, np.ndarray]
+GroundTruth = tuple[np.ndarray, np.ndarray, list[str], np.ndarray, np.ndarray, np.ndarray | None]
 
 
 def load_ground_truth(scale: str) -> GroundTruth:
-    """(images, labels, class_names, root, kind) of ``builtin``, a generator scale or ``crohme``.
+    """(images, labels, class_names, root, kind, recordings) of ``builtin``, a generator scale or ``crohme``.
 
     A generator scale (``default``, ``kaggle``, a number) is generated once and kept as an .npz in
     ``$MATHDASH_CACHE_DIR`` (default ``artifacts/cache``), since the Kaggle scale takes minutes.
@@ -40,7 +43,7 @@ def load_ground_truth(scale: str) -> GroundTruth:
     print(f"{arrays['name']}: {len(root):,} images, {int((duplicate_of < 0).sum()):,} originals, "
           f"loaded in {time.perf_counter() - started:.1f} s")
     return (arrays["images"], arrays["labels"], [str(n) for n in arrays["class_names"]], root,
-            arrays["duplicate_kind"].astype(str))
+            arrays["duplicate_kind"].astype(str), None)
 
 
 def crohme_with_copies(path: Path, seed: int = 0) -> GroundTruth:
@@ -59,6 +62,9 @@ def crohme_with_copies(path: Path, seed: int = 0) -> GroundTruth:
     started = time.perf_counter()
     dataset = load_source(str(path), kind="inkml")
     images, labels = dataset.images, dataset.labels
+    # Symbols whose pen strokes repeat an earlier symbol's exactly are copies already in the files.
+    _, first, same = np.unique(dataset.extras["recording"], return_index=True, return_inverse=True)
+    recorded_root = first[same.ravel()]
     rng = np.random.default_rng(seed)
     sources, kinds, copy_labels, copies = [], [], [], []
     for kind in CROHME_KINDS:
@@ -69,13 +75,16 @@ def crohme_with_copies(path: Path, seed: int = 0) -> GroundTruth:
             if kind == "mislabel":
                 label = (label + rng.integers(1, len(dataset.class_names))) % len(dataset.class_names)
             sources.append(i), kinds.append(kind), copy_labels.append(label)
-    root = np.concatenate([np.arange(len(images)), np.array(sources, dtype=np.int64)])
-    kind = np.concatenate([np.full(len(images), ""), np.array(kinds)])
-    print(f"CROHME ({path}): {len(images):,} drawings ({len(dataset.report.skipped)} files skipped), "
-          f"{len(copies):,} copies injected ({', '.join(CROHME_KINDS)}), "
+    root = np.concatenate([recorded_root, recorded_root[np.array(sources, dtype=np.int64)]])
+    kind = np.concatenate([np.where(recorded_root == np.arange(len(images)), "", "exact"), np.array(kinds)])
+    print(f"CROHME ({path}): {len(images):,} drawings ({len(dataset.report.skipped)} files skipped; "
+          f"{int((kind[:len(images)] == 'exact').sum())} repeat another's pen strokes exactly, so count as "
+          f"exact copies), {len(copies):,} copies injected ({', '.join(CROHME_KINDS)}), "
           f"{time.perf_counter() - started:.1f} s")
     all_labels = np.concatenate([labels, copy_labels]).astype(np.int64)
-    return np.concatenate([images, np.stack(copies)]), all_labels, list(dataset.class_names), root, kind
+    recordings = np.concatenate([dataset.extras["recording"], np.full(len(copies), "")])
+    return (np.concatenate([images, np.stack(copies)]), all_labels, list(dataset.class_names), root, kind,
+            recordings)
 
 
 def _copy(image: np.ndarray, kind: str, rng: np.random.Generator, jpeg_roundtrip) -> np.ndarray:

@@ -227,6 +227,8 @@ def test_bad_image_arrays_and_labels_are_named():
     twice = "^pass labels only with a bare image array; a Dataset carries its own$"
     with pytest.raises(ConfigError, match=twice):
         find_duplicate_groups(dataset, labels=[0, 1])
+    with pytest.raises(ConfigError, match=twice.replace("labels", "recordings")):
+        find_duplicate_groups(dataset, recordings=np.array(["r1", "r2"]))
 
 
 def test_bare_arrays_get_one_class_name_per_label_seen():

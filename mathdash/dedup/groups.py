@@ -41,7 +41,8 @@ def find_duplicate_groups(dataset_or_images: Dataset | np.ndarray, labels: np.nd
                           method: str = DEFAULT_METHOD, threshold: int | None = None,
                           hashes: np.ndarray | None = None, progress: Progress | None = None,
                           digests: np.ndarray | None = None, mode: str = DEFAULT_MODE,
-                          min_similarity: float = DEFAULT_MIN_SIMILARITY) -> DuplicateReport:
+                          min_similarity: float = DEFAULT_MIN_SIMILARITY,
+                          recordings: np.ndarray | None = None) -> DuplicateReport:
     """Group exact and near duplicates and pick one image to keep per group.
 
     ``mode="verified"`` (default): hashes of the raw and of the ink-centred images within
@@ -52,8 +53,12 @@ def find_duplicate_groups(dataset_or_images: Dataset | np.ndarray, labels: np.nd
     ``mode="hash"``: images whose hashes lie within ``threshold`` bits are joined, transitively
     (A~B and B~C put A, B, C in one group).
 
-    Either way pixel-identical images share a group, and each group keeps one image of its majority
-    class (ties: the lower class index), the first such image in the set.
+    Pixel-identical images share a group, and each group keeps one image of its majority class
+    (ties: the lower class index), the first such image in the set. The exception is recorded
+    drawings: where images name the pen strokes they were drawn from (InkML's
+    ``extras["recording"]``), verified mode never groups two different recordings, however alike
+    their pixels (two writers' plain bars often draw identically); an image with no recording joins
+    either. Hash mode ignores recordings.
 
     Args:
         dataset_or_images: a Dataset, or a uint8 array (N, H, W).
@@ -66,18 +71,19 @@ def find_duplicate_groups(dataset_or_images: Dataset | np.ndarray, labels: np.nd
         digests: precomputed ``exact_digests`` (N,) (skips that stage).
         mode: ``"verified"`` or ``"hash"``.
         min_similarity: verified mode's pixel correlation bar, in (0, 1].
+        recordings: with a bare image array, str array (N,) of recording ids (``""``, none);
+            a Dataset's come from its ``extras["recording"]``.
 
     Returns:
         The DuplicateReport (groups largest first, label conflicts, per-class counts; in verified
         mode each image's measured similarity to its group's anchor).
     """
-    images, labels, class_names, sources = _unpack(dataset_or_images, labels)
+    images, labels, class_names, sources, recordings = _unpack(dataset_or_images, labels, recordings)
     threshold = _check_mode(mode, threshold, min_similarity)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     digests = exact_digests(images) if digests is None else _check_length(digests, images, "digests")
-    _, first_copy, copy_of, copies = np.unique(digests, return_index=True, return_inverse=True,
-                                               return_counts=True)
+    _, first_copy, copy_of = np.unique(digests, return_index=True, return_inverse=True)
     copy_of = copy_of.ravel()
     timings["digests"] = _lap(started)
     if hashes is None:
@@ -88,10 +94,15 @@ def find_duplicate_groups(dataset_or_images: Dataset | np.ndarray, labels: np.nd
     if mode == "hash":
         group = _transitive_groups(hashes, first_copy[copy_of], threshold, timings)
     else:
-        group, similarity = _verified_groups(images[first_copy], hashes[first_copy], copy_of, method,
-                                             threshold, min_similarity, timings)
+        recording = _recording_ids(recordings, len(images))
+        # A picture is one pixel pattern of one recording (or of none).
+        _, first_picture, picture_of = np.unique(copy_of * (recording.max(initial=0) + 1) + recording,
+                                                 return_index=True, return_inverse=True)
+        group, similarity = _verified_groups(images[first_picture], hashes[first_picture], picture_of.ravel(),
+                                             method, threshold, min_similarity, timings,
+                                             None if recordings is None else recording[first_picture])
     report = _build_report(group, hashes, labels, class_names, method=method, threshold=int(threshold),
-                           exact=copies[copy_of] > 1, sources=sources, timings=timings, mode=mode,
+                           exact=_shares_pixels(group, copy_of), sources=sources, timings=timings, mode=mode,
                            similarity=similarity, min_similarity=float(min_similarity))
     timings["grouping"] = _lap(started) - sum(timings.values())
     return report
@@ -113,14 +124,15 @@ def remove_duplicates(dataset: Dataset, report: DuplicateReport) -> Dataset:
 
 
 def _verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, picture_of: np.ndarray, method: str,
-                     threshold: int, min_similarity: float,
-                     timings: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+                     threshold: int, min_similarity: float, timings: dict[str, float],
+                     recordings: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """(group id (N,), similarity to the group's anchor float32 (N,)) of every image."""
     started = time.perf_counter()
     centred = centre_ink(pictures)
     centred_hashes = hash_images(centred, method)
     timings["hashing"] += _lap(started)
-    found = verified_groups(pictures, raw_hashes, centred_hashes, threshold, min_similarity, centred=centred)
+    found = verified_groups(pictures, raw_hashes, centred_hashes, threshold, min_similarity, centred=centred,
+                            recordings=recordings)
     timings.update(found.timings)
     return _renumbered(found.anchor[picture_of]), found.similarity[picture_of]
 
@@ -141,6 +153,22 @@ def _transitive_groups(hashes: np.ndarray, first_copy: np.ndarray, threshold: in
     graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])),
                        shape=(len(values), len(values)))
     return _renumbered(connected_components(graph, directed=False)[1][value_of])
+
+
+def _recording_ids(recordings: np.ndarray | None, count: int) -> np.ndarray:
+    """int64 (N,): 0 for an image of no recording, else 1 + the recording's rank among them."""
+    if recordings is None:
+        return np.zeros(count, dtype=np.int64)
+    names, ids = np.unique(recordings, return_inverse=True)
+    ids = ids.ravel().astype(np.int64)
+    return ids if len(names) and names[0] == "" else ids + 1
+
+
+def _shares_pixels(group: np.ndarray, copy_of: np.ndarray) -> np.ndarray:
+    """True for an image whose group holds another image with the very same pixels."""
+    _, pattern, count = np.unique(group * (copy_of.max(initial=0) + 1) + copy_of, return_inverse=True,
+                                  return_counts=True)
+    return count[pattern.ravel()] > 1
 
 
 def _renumbered(component: np.ndarray) -> np.ndarray:
@@ -195,12 +223,15 @@ def _groups_largest_first(group: np.ndarray) -> list[np.ndarray]:
     return sorted(groups, key=lambda g: (-len(g), group[g[0]]))
 
 
-def _unpack(data: Dataset | np.ndarray, labels: np.ndarray | None):
-    """(images, labels, class_names, sources) from a Dataset or a bare image array."""
+def _unpack(data: Dataset | np.ndarray, labels: np.ndarray | None, recordings: np.ndarray | None):
+    """(images, labels, class_names, sources, recordings) from a Dataset or a bare image array."""
     if isinstance(data, Dataset):
-        if labels is not None:
-            raise ConfigError("pass labels only with a bare image array; a Dataset carries its own")
-        return data.images, data.labels, list(data.class_names), list(data.sources)
+        for name, given in (("labels", labels), ("recordings", recordings)):
+            if given is not None:
+                raise ConfigError(f"pass {name} only with a bare image array; a Dataset carries its own")
+        recordings = data.extras.get("recording")
+        return (data.images, data.labels, list(data.class_names), list(data.sources),
+                None if recordings is None else np.asarray(recordings).astype(str))
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 3:
         raise DatasetError("expected a Dataset or a uint8 image array (N, H, W)")
     labels = np.zeros(len(data), dtype=np.int64) if labels is None else np.asarray(labels, dtype=np.int64)
@@ -208,7 +239,9 @@ def _unpack(data: Dataset | np.ndarray, labels: np.ndarray | None):
     if len(labels) and labels.min() < 0:
         raise DatasetError("labels must be class indices >= 0")
     num_classes = int(labels.max()) + 1 if len(labels) else 1
-    return data, labels, [str(i) for i in range(num_classes)], None
+    if recordings is not None:
+        recordings = _check_length(np.asarray(recordings).astype(str), data, "recordings")
+    return data, labels, [str(i) for i in range(num_classes)], None, recordings
 
 
 def _check_length(values: np.ndarray, images: np.ndarray, what: str) -> np.ndarray:

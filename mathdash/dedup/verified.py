@@ -35,6 +35,7 @@ CANDIDATE_THRESHOLD = 4
 QUICK_FLOOR = 0.85
 _QUICK_STEP = 1 << 18  # pairs per quick-check step (bounded memory)
 _WORKERS = min(os.cpu_count() or 1, 4)
+INK_LEVEL = 128  # darker than this is ink, for the ink box of a picture without a recorded anchor
 
 
 @dataclass
@@ -60,7 +61,8 @@ class VerifiedGroups:
 
 def verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, centred_hashes: np.ndarray,
                     threshold: int = CANDIDATE_THRESHOLD, min_similarity: float = DEFAULT_MIN_SIMILARITY,
-                    max_shift: int = DEFAULT_MAX_SHIFT, centred: np.ndarray | None = None) -> VerifiedGroups:
+                    max_shift: int = DEFAULT_MAX_SHIFT, centred: np.ndarray | None = None,
+                    recordings: np.ndarray | None = None) -> VerifiedGroups:
     """Group distinct pictures whose pixels agree after the best small shift.
 
     Leader clustering in rounds: pictures are ranked by how many candidates they have (an original
@@ -68,6 +70,9 @@ def verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, centred_hashes
     becomes an anchor; its unsettled candidates are verified against it and those scoring at least
     ``min_similarity`` join it (the best-scoring anchor if several). Settled pictures leave; the
     rounds repeat until no candidate pair joins two unsettled pictures.
+
+    With ``recordings``, two pictures of different recordings are never paired, and pictures of a
+    known recording rank before the others, so a group holds at most one recording: its anchor's.
 
     Args:
         pictures: uint8 array (P, H, W), each distinct (no two pixel-identical).
@@ -77,12 +82,18 @@ def verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, centred_hashes
         min_similarity: smallest pixel correlation that makes a pair duplicates.
         max_shift: largest shift tried, in pixels.
         centred: ``centre_ink(pictures)`` if already computed.
+        recordings: int array (P,): which recorded drawing each picture is (equal ids, the same
+            pen strokes; 0, not known). Pictures may then repeat pixels under different ids.
 
     Returns:
         The VerifiedGroups.
     """
     started = time.perf_counter()
     pairs = union_of_pairs(candidate_pairs(raw_hashes, threshold), candidate_pairs(centred_hashes, threshold))
+    known = np.zeros(len(pictures), dtype=bool) if recordings is None else recordings != 0
+    if recordings is not None:
+        pairs = pairs[~known[pairs[:, 0]] | ~known[pairs[:, 1]]
+                      | (recordings[pairs[:, 0]] == recordings[pairs[:, 1]])]
     count = len(pairs)
     thumbs = thumbnails(pictures, centred_ink(pictures, centred))
     # The quick check runs on every candidate: the ranking needs degrees among plausible pairs only
@@ -91,7 +102,7 @@ def verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, centred_hashes
         parts = list(pool.map(lambda start: thumbnail_similarity(thumbs, pairs[start:start + _QUICK_STEP]),
                               range(0, count, _QUICK_STEP)))
     quick = np.concatenate(parts or [np.zeros(0, np.float32)])
-    pairs = _by_rank(pairs[quick >= min(QUICK_FLOOR, min_similarity)], len(pictures))
+    pairs = _by_rank(pairs[quick >= min(QUICK_FLOOR, min_similarity)], known)
     pairs = pairs.astype(np.int32 if len(pictures) < 2**31 else np.int64)  # the rounds below re-read it
     timings = {"candidates": time.perf_counter() - started}
     started = time.perf_counter()
@@ -122,9 +133,51 @@ def verified_groups(pictures: np.ndarray, raw_hashes: np.ndarray, centred_hashes
         settled |= newly
         left = _edges_from(np.flatnonzero(newly), bounds, worse)[:, 1]  # they lose a better-ranked candidate
         better -= np.bincount(left, minlength=len(pictures))
+    if recordings is not None:
+        verified += _rehome_orphans(pictures, known, anchor, similarity, min_similarity, max_shift, centres,
+                                    statistics)
     timings["verification"] = time.perf_counter() - started
     accepted = int((anchor != np.arange(len(pictures))).sum())
     return VerifiedGroups(anchor, similarity, count, verified, accepted, timings)
+
+
+def _rehome_orphans(pictures: np.ndarray, known: np.ndarray, anchor: np.ndarray, similarity: np.ndarray,
+                    min_similarity: float, max_shift: int, centres: np.ndarray, statistics) -> int:
+    """Join unrecorded pictures left without a recorded anchor to one whose ink box is the same size.
+
+    The hashes miss some copies of thin bars (their phash bits are noise: a JPEG copy of a CROHME
+    '-' lands 6-12 bits from its original), so such a copy ends up alone or in a group of other
+    bars' copies. It is verified here against every recorded anchor of its ink box's height and
+    width, and joins the best one that passes. A picture whose anchor moved this way, and did not
+    move itself, becomes an anchor. Changes ``anchor`` and ``similarity`` in place.
+
+    Returns:
+        The number of pairs verified.
+    """
+    ink = pictures < INK_LEVEL
+    key = _extent(ink.any(axis=2)) * (pictures.shape[2] + 1) + _extent(ink.any(axis=1))
+    orphans = np.flatnonzero(~known & ~known[anchor])
+    targets = np.flatnonzero(known & (anchor == np.arange(len(anchor))))
+    order = np.argsort(key[targets], kind="stable")
+    targets, target_keys = targets[order], key[targets][order]
+    low = np.searchsorted(target_keys, key[orphans], "left")
+    count = np.searchsorted(target_keys, key[orphans], "right") - low
+    parts = [np.stack([targets[position], orphans[owner]], axis=1)
+             for owner, position in _expand_ranges(low, count)]
+    pairs = np.concatenate(parts).astype(np.int64) if parts else np.zeros((0, 2), dtype=np.int64)
+    score, _ = pixel_similarity(pictures, pairs, max_shift, centres=centres, statistics=statistics)
+    before = anchor.copy()
+    _join_best(pairs[score >= min_similarity], score[score >= min_similarity], anchor, similarity)
+    stranded = (anchor == before) & (anchor[anchor] != anchor)  # their anchor joined another
+    anchor[stranded], similarity[stranded] = np.flatnonzero(stranded), 1.0
+    return len(pairs)
+
+
+def _extent(any_ink: np.ndarray) -> np.ndarray:
+    """int64 (P,): rows (or columns) from the first to the last holding ink; 0 for a blank picture."""
+    first = np.argmax(any_ink, axis=1)
+    last = any_ink.shape[1] - 1 - np.argmax(any_ink[:, ::-1], axis=1)
+    return np.where(any_ink.any(axis=1), last - first + 1, 0).astype(np.int64)
 
 
 def centred_ink(pictures: np.ndarray, centred: np.ndarray | None) -> np.ndarray:
@@ -132,11 +185,16 @@ def centred_ink(pictures: np.ndarray, centred: np.ndarray | None) -> np.ndarray:
     return centre_ink(pictures) if centred is None else centred
 
 
-def _by_rank(pairs: np.ndarray, count: int) -> np.ndarray:
-    """Each pair ordered (better ranked, worse ranked): more candidates first, then lower index."""
+def _by_rank(pairs: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Each pair ordered (better ranked, worse ranked).
+
+    Pictures of a known recording first (a known one then never joins an unknown anchor), then more
+    candidates, then the lower index.
+    """
+    count = len(known)
     degree = np.bincount(pairs.ravel(), minlength=count)
     rank = np.empty(count, dtype=np.int64)
-    rank[np.lexsort((np.arange(count), -degree))] = np.arange(count)
+    rank[np.lexsort((np.arange(count), -degree, ~known))] = np.arange(count)
     swap = rank[pairs[:, 0]] > rank[pairs[:, 1]]
     return np.where(swap[:, None], pairs[:, ::-1], pairs)
 

@@ -20,7 +20,7 @@ from mathdash.dataset import Dataset, LoadReport, SkippedFile
 from mathdash.errors import DatasetError
 
 CACHE_ENV = "MATHDASH_CACHE_DIR"
-LOADER_VERSION = 1  # bump when decoding changes, so old cached pixels are never reused
+LOADER_VERSION = 2  # bump when decoding changes, so old cached pixels are never reused
 KEEP_ENTRIES = 6  # most recently used datasets kept; older ones are deleted
 _SEP = "\0"  # cannot occur in a path, so it separates file names unambiguously
 _KEY_LENGTH = 32

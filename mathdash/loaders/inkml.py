@@ -8,6 +8,7 @@ is drawn from the strokes it names (``render_strokes``), its label filed under a
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import zipfile
@@ -47,6 +48,20 @@ class InkSymbol:
     label: str
     trace_ids: tuple[str, ...]
     strokes: tuple[np.ndarray, ...]
+
+    @property
+    def recording(self) -> str:
+        """A digest of the pen points: equal only for the same recorded strokes, whatever the file.
+
+        Two writers' plain bars can draw to the same pixels; their recordings still differ, so the
+        duplicate finder never takes one for a copy of the other (``mathdash.dedup``).
+        """
+        digest = hashlib.blake2b(digest_size=8)
+        for stroke in self.strokes:
+            points = np.ascontiguousarray(stroke, dtype=np.float64)
+            digest.update(np.int64(len(points)).tobytes())
+            digest.update(points.tobytes())
+        return digest.hexdigest()
 
 
 def parse_inkml(data: bytes, name: str) -> tuple[str, list[InkSymbol]]:
@@ -92,7 +107,8 @@ def load_inkml(
 
     Returns:
         A Dataset of 45x45 images; ``sources`` is each symbol's file, ``extras`` hold ``writer``
-        (str, ``""`` when unknown) and ``trace_ids`` (str, comma-separated stroke ids).
+        (str, ``""`` when unknown), ``trace_ids`` (str, comma-separated stroke ids) and
+        ``recording`` (``InkSymbol.recording``, the digest of its pen points).
 
     Raises:
         DatasetError: no InkML file, or not one symbol with a Kaggle class.
@@ -156,7 +172,7 @@ def _tell(progress: Progress | None, done: int, chunks: int, names: list[str]) -
 
 def _decode_chunk(path: str, names: Sequence[str]) -> dict:
     """Parse and draw the files ``names`` (relative to the folder, or entries of the zip)."""
-    images, classes, files, writers, traces = [], [], [], [], []
+    images, classes, files, writers, traces, recordings = [], [], [], [], [], []
     skipped, unfiled = [], Counter()
     archive = zipfile.ZipFile(path) if os.path.isfile(path) else None
     try:
@@ -178,11 +194,12 @@ def _decode_chunk(path: str, names: Sequence[str]) -> dict:
                 files.append(name)
                 writers.append(writer)
                 traces.append(",".join(symbol.trace_ids))
+                recordings.append(symbol.recording)
     finally:
         if archive is not None:
             archive.close()
     return {"images": images, "classes": classes, "files": files, "writers": writers,
-            "traces": traces, "skipped": skipped, "unfiled": unfiled, "count": len(names)}
+            "traces": traces, "recordings": recordings, "skipped": skipped, "unfiled": unfiled, "count": len(names)}
 
 
 def _assemble(results: list[dict], path: Path, prefix: str) -> Dataset:
@@ -217,7 +234,8 @@ def _assemble(results: list[dict], path: Path, prefix: str) -> Dataset:
         name=path.stem if path.is_file() else path.name,
         original_size=(IMAGE_SIZE, IMAGE_SIZE),
         extras={"writer": writers,
-                "trace_ids": np.array([t for r in results for t in r["traces"]], dtype=str)},
+                "trace_ids": np.array([t for r in results for t in r["traces"]], dtype=str),
+                "recording": np.array([t for r in results for t in r["recordings"]], dtype=str)},
         report=report,
     )
 
