@@ -127,6 +127,26 @@ def test_panel_on_the_dataset_page_with_a_small_npz(monkeypatch, tmp_path):
     assert _metrics(at)["Unique (kept)"] == "24"
 
 
+def _recorded_app():
+    import numpy as np
+
+    from tests.apps.dedup_app import tiny_dataset
+    from ui.dedup_panel import dedup_panel
+
+    data = tiny_dataset()
+    # Rows 24-27 copy rows 0-3's pixels: 24 and 25 are the same strokes again, 26 and 27 other ones.
+    recordings = [f"r{i}" for i in range(24)] + ["r0", "r1", "other-26", "other-27", "", ""]
+    data.extras["recording"] = np.array(recordings)
+    dedup_panel(data)
+
+
+def test_recorded_drawings_with_the_same_pixels_are_kept_apart_and_the_page_says_why():
+    at = AppTest.from_function(_recorded_app, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert _metrics(at)["Unique (kept)"] == "26"  # the tiny set's 24, and rows 26 and 27
+    assert any(c.value.startswith("28 images are InkML symbols that carry the recording") for c in at.caption)
+
+
 def _empty_app():
     import numpy as np
 

@@ -72,6 +72,8 @@ def dedup_panel(dataset: Dataset) -> None:
         st.info("No images, so no duplicates to look for.")
         return
     mode, method, threshold = controls_ui()
+    if mode == "verified":
+        recordings_note_ui(dataset)
     try:
         fingerprint, digests = content_key(dataset)
         report = _cached_report(fingerprint, mode, method, threshold, dataset, digests)
@@ -105,6 +107,16 @@ def controls_ui() -> tuple[str, str, int]:
                                     "benchmark (see the README).")
     st.caption(CHAIN_CAPTION)
     return mode, method, int(threshold)
+
+
+def recordings_note_ui(dataset: Dataset) -> None:
+    """Say so when images carry the recording of their pen strokes (InkML), which verified mode keeps apart."""
+    recordings = dataset.extras.get("recording")
+    recorded = 0 if recordings is None else int((np.asarray(recordings).astype(str) != "").sum())
+    if recorded:
+        st.caption(f"{recorded:,} images are InkML symbols that carry the recording of their pen strokes: "
+                   "two different recordings are never grouped, however alike their pixels (two writers' "
+                   "straight bars often draw identically). Images without one can join either.")
 
 
 def counts_ui(report: DuplicateReport, digests: np.ndarray) -> None:
@@ -204,8 +216,8 @@ def download_ui(report: DuplicateReport) -> None:
 def content_key(dataset: Dataset) -> tuple[str, np.ndarray]:
     """(fingerprint, exact digests) of a dataset, computed once per loaded Dataset object.
 
-    The fingerprint covers every pixel (through the digests), the labels and the class names, so
-    cached hashes are never reused for a dataset that differs anywhere.
+    The fingerprint covers every pixel (through the digests), the labels, the class names and the
+    recordings, so cached hashes and reports are never reused for a dataset that differs anywhere.
     """
     known = _CONTENT_KEYS.get(id(dataset))
     if known is not None and known[0]() is dataset:
@@ -215,6 +227,8 @@ def content_key(dataset: Dataset) -> tuple[str, np.ndarray]:
     digest = hashlib.blake2b(digests.tobytes(), digest_size=16)
     digest.update(np.ascontiguousarray(dataset.labels).tobytes())
     digest.update(repr(dataset.class_names).encode())
+    if "recording" in dataset.extras:
+        digest.update("\0".join(np.asarray(dataset.extras["recording"]).astype(str)).encode())
     key = id(dataset)
     _CONTENT_KEYS[key] = (weakref.ref(dataset, lambda _: _CONTENT_KEYS.pop(key, None)),
                           digest.hexdigest(), digests)
