@@ -12,7 +12,8 @@ import numpy as np
 from mathdash.dataset import IMAGE_SIZE, PAPER
 from mathdash.preprocess import fit_to_box
 from mathdash.synth.distort import class_style, distort_points
-from mathdash.synth.strokes import class_prototypes
+from mathdash.synth.cases import CAPITAL_SHARE, choose_case
+from mathdash.synth.strokes import Prototype, class_prototypes
 
 _SUPERSAMPLE = 2  # draw at twice the final size, so fit_to_box's downscale smooths the edges
 _DRAW_SIDE = (IMAGE_SIZE - 4) * _SUPERSAMPLE  # the ink's longer side on the drawing canvas
@@ -31,8 +32,7 @@ def render_symbol(name: str, rng: np.random.Generator) -> np.ndarray:
     Raises:
         KeyError: ``name`` is not a catalogue class.
     """
-    protos = class_prototypes(name)
-    proto = protos[rng.integers(len(protos))]
+    proto = choose_prototype(name, rng)
     style = class_style(name)
     points = distort_points(proto, style, rng)
     width = _pen_width(rng) * _size_factor(proto.size)
@@ -40,6 +40,20 @@ def render_symbol(name: str, rng: np.random.Generator) -> np.ndarray:
     drawing = draw_points(points, width * _SUPERSAMPLE, rng, taper=taper)
     framed = fit_to_box(drawing)
     return framed if framed is not None else np.full((IMAGE_SIZE, IMAGE_SIZE), PAPER, np.uint8)
+
+
+def choose_prototype(name: str, rng: np.random.Generator) -> Prototype:
+    """The prototype one sample of a class is drawn from; a letter class first draws its case
+    (capitals at ``capital_share``), then one of that form's prototypes.
+
+    Raises:
+        KeyError: ``name`` is not a catalogue class.
+    """
+    protos = class_prototypes(name)
+    if name in CAPITAL_SHARE:
+        case = choose_case(name, rng)
+        protos = tuple(proto for proto in protos if proto.case == case)
+    return protos[rng.integers(len(protos))]
 
 
 def _pen_width(rng: np.random.Generator) -> float:

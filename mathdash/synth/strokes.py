@@ -13,7 +13,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from mathdash.symbols import KAGGLE_CLASSES, symbol
+from mathdash.symbols import KAGGLE_CLASSES, LETTER_CLASSES, symbol
+from mathdash.synth.cases import CAPITAL, CAPITAL_SHARE, SMALL, capital_share
 
 SANS = ("dejavusans", "stixsans")
 SERIF = ("dejavuserif", "cm", "stix")
@@ -27,19 +28,20 @@ _FOOTLESS = {"1", "i"}
 # thickest part is kept filled, not thinned.
 _BLOBBY = {",": 0.7, "prime": 0.45}  # class -> share of the deepest ink depth kept filled
 
-# Classes whose default LaTeX would be ambiguous in handwriting get their own variants,
-# as (latex, fontsets) pairs: a plain bar 'l' would be a '|', a capital X would be a 'times'.
+# Glyphs whose default LaTeX would be ambiguous in handwriting get their own variants, as
+# (latex, fontsets) pairs; letters are keyed by the form (``x``, not the class ``X``): a plain bar
+# 'l' would be a '|', a roman x a 'times'.
 _VARIANTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "l": [(r"\ell", FONTSETS), ("l", ("cm", "stix", "dejavuserif"))],
-    "X": [("x", SERIF)],
+    "x": [("x", SERIF)],
+    # A written g has one loop; the STIX g and the roman serif ones have two, like an '8'.
+    "g": [("g", ("dejavusans", "dejavuserif", "cm")), (r"\mathrm{g}", ("dejavusans",))],
     "sqrt": [(r"\sqrt{\quad}", FONTSETS)],  # the catalogue's empty \sqrt{} does not typeset
     # An italic 'i' ends in a hook much like a 'j'; a written 'i' is a plain stroke, a 'j' hooks.
     "i": [(r"\mathrm{i}", FONTSETS)],
     "j": [("j", SERIF), (r"\mathrm{j}", FONTSETS)],
     ",": [(",", ("stixsans", "cm", "stix"))],  # the DejaVu commas are straight wedges, like a prime
 }
-# Single Latin letters are written upright as often as slanted.
-_LETTERS = {name for name in KAGGLE_CLASSES if len(name) == 1 and name.isalpha()} - set(_VARIANTS)
 
 
 @dataclass(frozen=True)
@@ -54,25 +56,43 @@ class Prototype:
         source: "<fontset>:<latex>" the prototype was typeset from.
         size: the ink's longer side in em (font size) units: small marks such as ',' are written
             with a pen that looks thick once the image is scaled up to fill the frame.
+        case: ``"capital"`` or ``"small"``, the form of a letter class it shows; ``""`` for
+            classes that are not letters.
     """
 
     points: np.ndarray
     components: np.ndarray
     source: str
     size: float
+    case: str = ""
 
     @property
     def num_components(self) -> int:
         return int(self.components.max()) + 1 if self.components.size else 0
 
 
-def class_variants(name: str) -> list[tuple[str, str]]:
-    """(latex, fontset) pairs a class is typeset from, e.g. ``[("\\alpha", "cm"), ...]``."""
-    if name in _VARIANTS:
-        return [(latex, font) for latex, fonts in _VARIANTS[name] for font in fonts]
-    latex = symbol(name).latex
+def class_variants(name: str) -> list[tuple[str, str, str]]:
+    """(latex, fontset, case) triples a class is typeset from, e.g. ``[("\\alpha", "cm", ""), ...]``.
+
+    A letter class is typeset in its small form (``"small"``, e.g. ``x`` for ``X``) and, where
+    ``capital_share`` draws any, its capital form (``"capital"``); other classes have case ``""``.
+    """
+    if name not in CAPITAL_SHARE:
+        return [(latex, font, "") for latex, font in _glyph_variants(name, symbol(name).latex)]
+    forms = [(name.lower(), SMALL)]
+    if capital_share(name) > 0:
+        forms.append((name.upper(), CAPITAL))
+    return [(latex, font, case) for letter, case in forms
+            for latex, font in _glyph_variants(letter, letter)]
+
+
+def _glyph_variants(key: str, latex: str) -> list[tuple[str, str]]:
+    """(latex, fontset) pairs of one glyph: its own variants, else every font (letters also upright,
+    as they are written upright as often as slanted)."""
+    if key in _VARIANTS:
+        return [(variant, font) for variant, fonts in _VARIANTS[key] for font in fonts]
     pairs = [(latex, font) for font in FONTSETS]
-    if name in _LETTERS:
+    if key in LETTER_CLASSES:
         pairs += [(rf"\mathrm{{{latex}}}", font) for font in FONTSETS]
     return pairs
 
@@ -89,7 +109,7 @@ def class_prototypes(name: str) -> tuple[Prototype, ...]:
     if name not in _CACHE:
         if name not in KAGGLE_CLASSES:
             raise KeyError(f"unknown class {name!r}; expected one of the 82 Kaggle class names")
-        protos = [_prototype(latex, font, name) for latex, font in class_variants(name)]
+        protos = [_prototype(latex, font, name, case) for latex, font, case in class_variants(name)]
         _CACHE[name] = tuple(p for p in protos if p is not None)
     return _CACHE[name]
 
@@ -104,7 +124,7 @@ def install_prototypes(prototypes: dict[str, tuple[Prototype, ...]]) -> None:
     _CACHE.update(prototypes)
 
 
-def _prototype(latex: str, fontset: str, name: str) -> Prototype | None:
+def _prototype(latex: str, fontset: str, name: str, case: str) -> Prototype | None:
     em = 48
     ink = _typeset(latex, fontset, size=em)
     if ink is None:
@@ -125,7 +145,7 @@ def _prototype(latex: str, fontset: str, name: str) -> Prototype | None:
     low, high = points.min(axis=0), points.max(axis=0)
     points = (points - (low + high) / 2) / max(float((high - low).max()), 1.0)
     _, components = np.unique(parts[ys, xs], return_inverse=True)
-    return Prototype(points, components.astype(np.int32), f"{fontset}:{latex}", side / em)
+    return Prototype(points, components.astype(np.int32), f"{fontset}:{latex}", side / em, case)
 
 
 def _typeset(latex: str, fontset: str, size: float) -> np.ndarray | None:
