@@ -109,7 +109,11 @@ def _shipped_set() -> dict[str, np.ndarray]:
 
 
 def _generated_set(scale: str) -> dict[str, np.ndarray]:
-    path = Path(os.environ.get("MATHDASH_CACHE_DIR", "artifacts/cache")) / f"bench_dedup_{scale}.npz"
+    from mathdash.synth.pack import GENERATOR_VERSION
+
+    # Named by the generator version, so a set from an older generator is made again, not reused.
+    path = (Path(os.environ.get("MATHDASH_CACHE_DIR", "artifacts/cache"))
+            / f"bench_dedup_{scale}_v{GENERATOR_VERSION}.npz")
     if not path.exists():
         from mathdash.synth import generate_dataset
 
