@@ -256,6 +256,8 @@ def test_group_leakage_names_the_first_training_member_of_each_test_images_group
         assert report.test_indices.tolist() == [0, 1] and report.train_indices.tolist() == [2, 4]
         assert report.distances.tolist() == [0, 0] and report.distances.dtype == np.int64
         assert (report.n_train, report.n_test, report.threshold, report.method) == (3, 4, 4, "dhash")
+    unsorted = group_leakage(np.array(group), np.array([6, 4, 2]), np.array([0, 1]), 4)
+    assert unsorted.train_indices.tolist() == [2, 4]  # the lowest member, in whatever order given
     assert group_leakage(np.array(group), [0], [1], 0).method == "phash"
     empty = group_leakage(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
     assert (empty.n_test, len(empty.test_indices)) == (0, 0)

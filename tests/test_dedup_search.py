@@ -74,9 +74,10 @@ def test_index_examines_fewer_pairs_than_all_on_spread_hashes():
     np.testing.assert_array_equal(find_pairs(hashes, 4, "index"), brute_force_pairs(hashes, 4))
 
 
+@pytest.mark.parametrize("strategy", ["auto", "index", "brute"])
 @pytest.mark.parametrize("hashes", [np.zeros(0, np.uint64), np.array([5], np.uint64)])
-def test_fewer_than_two_hashes_give_no_pairs(hashes):
-    assert find_pairs(hashes, 3).shape == (0, 2)
+def test_fewer_than_two_hashes_give_no_pairs(hashes, strategy):
+    assert find_pairs(hashes, 3, strategy=strategy).shape == (0, 2)
 
 
 @pytest.mark.parametrize("threshold", [-1, 2.5, True])

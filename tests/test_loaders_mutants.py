@@ -185,6 +185,16 @@ def test_a_concurrent_writer_that_won_the_rename_is_fine(tmp_path):
     assert [p.name for p in (tmp_path / "cache").iterdir()] == [KEY]
 
 
+def test_an_extra_of_python_objects_is_not_cached_and_leaves_no_partial_entry(tmp_path):
+    objects = np.empty(2, dtype=object)
+    objects[:] = [{"a": 1}, None]
+    dataset = fetch(DatasetCache(tmp_path / "cache"), KEY, "", lambda: _dataset(["s0", "s1"], extras={"meta": objects}))
+    assert dataset.extras["meta"][0] == {"a": 1}
+    assert dataset.report.notes == ["decoded images could not be cached: extra 'meta' holds Python objects (object),"
+                                    " which are not cached"]
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
 def test_a_cache_that_cannot_be_written_still_gives_the_dataset_with_a_note(tmp_path):
     (tmp_path / "cache").write_text("a file where the cache folder should be")
     dataset = fetch(DatasetCache(tmp_path / "cache"), KEY, "", lambda: _dataset(["s0"]))

@@ -175,7 +175,9 @@ def group_leakage(group: np.ndarray, train_index: np.ndarray, test_index: np.nda
     """
     train_index, test_index = np.asarray(train_index, dtype=np.int64), np.asarray(test_index, dtype=np.int64)
     first_train = np.full(int(group.max()) + 1 if len(group) else 0, -1, dtype=np.int64)
-    first_train[group[train_index[::-1]]] = train_index[::-1]  # the lowest index wins
+    ascending = np.sort(train_index)
+    groups, first = np.unique(group[ascending], return_index=True)  # the first of each is the lowest
+    first_train[groups] = ascending[first]
     test_index = np.sort(test_index)
     partner = first_train[group[test_index]]
     leaking = partner >= 0

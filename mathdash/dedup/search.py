@@ -116,7 +116,9 @@ def _chunk_masks(threshold: int) -> list[np.uint64]:
 def _bucket_ends(sorted_keys: np.ndarray) -> np.ndarray:
     """For each position of a sorted key array, the position just past its run of equal keys."""
     n = len(sorted_keys)
-    run_starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]) if n else np.zeros(0, int)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    run_starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     run_ends = np.r_[run_starts[1:], n]
     return np.repeat(run_ends, np.diff(np.r_[run_starts, n]))
 

@@ -71,7 +71,7 @@ def fetch(cache: DatasetCache | None, key: str, prefix: str, build: Callable[[],
     if cache is not None:
         try:
             cache.save(key, dataset, prefix)
-        except OSError as error:
+        except (OSError, ValueError) as error:  # a full disk, or extras .npy cannot hold
             dataset.report.notes.append(f"decoded images could not be cached: {error}")
     return dataset
 
@@ -109,7 +109,12 @@ class DatasetCache:
             return None  # a read-only cache still serves; an inconsistent entry is rebuilt
 
     def save(self, key: str, dataset: Dataset, prefix: str) -> None:
-        """Store a dataset atomically (written aside, then renamed); raises OSError on failure."""
+        """Store a dataset atomically (written aside, then renamed).
+
+        Raises:
+            OSError: the entry could not be written.
+            ValueError: an extra holds Python objects, which ``.npy`` files do not store.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         temporary = Path(tempfile.mkdtemp(dir=self.root, prefix=f".partial-{key}-"))
         try:
@@ -119,6 +124,9 @@ class DatasetCache:
             shutil.rmtree(temporary, ignore_errors=True)
             if not (self.root / key).is_dir():
                 raise  # a concurrent writer winning the rename is fine; anything else is not
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)  # no half-written entry is left behind
+            raise
         self._prune()
 
     def _prune(self) -> None:
@@ -144,7 +152,10 @@ def _write_entry(folder: Path, dataset: Dataset, prefix: str) -> None:
     np.save(folder / "labels.npy", dataset.labels)
     (folder / "sources.txt").write_bytes(_SEP.join(sources).encode("utf-8", "surrogateescape"))
     for name, values in dataset.extras.items():
-        np.save(folder / f"extra_{name}.npy", np.asarray(values), allow_pickle=False)
+        values = np.asarray(values)
+        if values.dtype.hasobject:
+            raise ValueError(f"extra {name!r} holds Python objects ({values.dtype}), which are not cached")
+        np.save(folder / f"extra_{name}.npy", values, allow_pickle=False)
     meta = {
         "version": LOADER_VERSION,
         "name": dataset.name,
