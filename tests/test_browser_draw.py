@@ -167,7 +167,8 @@ def test_teach_loop_ten_drawings_fine_tune_and_the_guess_changes(draw_page):
     activate = draw_page.locator(".st-key-teach_activate button")
     activate.wait_for(timeout=FINETUNE_MS)
     scores = draw_page.locator(".st-key-teach_scores")
-    expect(scores).to_contain_text("your drawings")
+    # The job's end reruns the page; under load the rerun may redraw the table after the button.
+    expect(scores).to_contain_text("your drawings", timeout=WAIT_MS)
     expect(scores).to_contain_text("100.0%")  # after, on the ten drawings it was tuned on
     activate.click()
     expect(draw_page.get_by_text("is the active model")).to_be_visible(timeout=WAIT_MS)
