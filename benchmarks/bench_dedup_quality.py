@@ -91,7 +91,7 @@ def credit_near_twins(group: np.ndarray, root: np.ndarray, images: np.ndarray,
     """Like ``credit_twins``, for twins that are near, not identical: a copy grouped apart from its
     original, with another original whose pixels correlate at least ``floor`` with its own
     original's (best shift of up to 2 px), is credited to that one. Such originals (writers' plain
-    bars, which differ by a gray level at their ends) are closer to each other than a JPEG copy is
+    bars, which differ in a few end pixels) are closer to each other than a JPEG copy is
     to either, so no measure of the copy's pixels can choose between them.
     """
     from mathdash.dedup.verify import pixel_similarity
