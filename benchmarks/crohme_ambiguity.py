@@ -14,22 +14,20 @@ different classes (a ``\\times`` written like an ``x``) cost more, and this does
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dedup_sets import DEFAULT_CROHME  # noqa: E402
+from mathdash.dedup import exact_digests  # noqa: E402
+from mathdash.dedup.verified import INK_LEVEL  # noqa: E402
 from mathdash.runs import RunStore  # noqa: E402
 from mathdash.source_eval import held_out_images  # noqa: E402
 from mathdash.symbols import label  # noqa: E402
-
-DEFAULT_CROHME = REPO.parent / "shared" / "crohme" / "inkml"
-INK_LEVEL = 128
 
 
 def ceiling(keys: list[bytes], labels: np.ndarray) -> tuple[float, Counter]:
@@ -62,7 +60,7 @@ def main() -> int:
     images, scope = held_out_images(RunStore().load(args.run), args.crohme)
     pixels = np.asarray(images.images)
     print(f"{len(images):,} symbols, {scope}")
-    views = {"identical bytes": [hashlib.blake2b(p.tobytes(), digest_size=8).digest() for p in pixels],
+    views = {"identical bytes": exact_digests(pixels).tolist(),
              f"identical once binarised at {INK_LEVEL}":
                  [np.packbits(p < INK_LEVEL).tobytes() for p in pixels]}
     for name, keys in views.items():

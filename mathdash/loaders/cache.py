@@ -120,13 +120,10 @@ class DatasetCache:
         try:
             _write_entry(temporary, dataset, prefix)
             os.rename(temporary, self.root / key)
-        except OSError:
-            shutil.rmtree(temporary, ignore_errors=True)
-            if not (self.root / key).is_dir():
-                raise  # a concurrent writer winning the rename is fine; anything else is not
-        except BaseException:
+        except BaseException as error:
             shutil.rmtree(temporary, ignore_errors=True)  # no half-written entry is left behind
-            raise
+            if not isinstance(error, OSError) or not (self.root / key).is_dir():
+                raise  # a concurrent writer winning the rename is fine; anything else is not
         self._prune()
 
     def _prune(self) -> None:
