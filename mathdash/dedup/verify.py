@@ -9,6 +9,7 @@ batches of pairs, and keeps its best shift.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -41,20 +42,18 @@ def centre_ink(images: np.ndarray) -> np.ndarray:
         uint8 array (N, H, W).
     """
     count, height, width = images.shape
+    offsets = np.rint(np.array([(height - 1) / 2, (width - 1) / 2]) - ink_centres(images)).astype(np.int64)
     centred = np.full_like(images, PAPER)
     step = max(-(-count // _WORKERS), 1)
-    with ThreadPoolExecutor(_WORKERS) as pool:  # numpy releases the GIL in the copies
-        list(pool.map(lambda start: _centre_part(images, centred, start, start + step),
-                      range(0, count, step)))
+    _each_batch(count, step, lambda start, stop: _centre_part(images, offsets, centred, start, stop))
     return centred
 
 
-def _centre_part(images: np.ndarray, centred: np.ndarray, start: int, stop: int) -> None:
-    """``centre_ink`` of ``images[start:stop]``, written into ``centred[start:stop]``."""
+def _centre_part(images: np.ndarray, offsets: np.ndarray, centred: np.ndarray, start: int, stop: int) -> None:
+    """Rows ``start:stop`` of ``images`` moved by their ``offsets`` (dy, dx), written into ``centred``."""
     height, width = images.shape[1:]
     part, out = images[start:stop], centred[start:stop]
-    offsets = np.rint(np.array([(height - 1) / 2, (width - 1) / 2]) - ink_centres(part)).astype(np.int64)
-    keys, inverse = np.unique(offsets, axis=0, return_inverse=True)
+    keys, inverse = np.unique(offsets[start:stop], axis=0, return_inverse=True)
     for index, (dy, dx) in enumerate(keys.tolist()):  # a few dozen distinct offsets
         rows = np.flatnonzero(inverse.ravel() == index)
         out[rows, max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
@@ -101,19 +100,27 @@ def pixel_similarity(images: np.ndarray, pairs: np.ndarray, max_shift: int = DEF
     else:
         estimate = np.zeros((len(pairs), 2), dtype=np.int64)
     radius = 1 if guided else max_shift
+    # Batches of pairs sharing one estimate: each tried shift is then one slice of the whole batch.
+    side = 2 * max_shift + 1
+    key = (estimate[:, 0] + max_shift) * side + estimate[:, 1] + max_shift
+    order = np.argsort(key, kind="stable")
+    bounds = np.searchsorted(key[order], np.arange(side * side + 1))
+    batches = [(order[start:min(start + _BATCH, stop)], divmod(index, side))
+               for index, (low, stop) in enumerate(zip(bounds[:-1], bounds[1:]))
+               for start in range(low, stop, _BATCH)]
 
-    def one_batch(start: int) -> None:
-        batch = slice(start, start + _BATCH)
-        similarity[batch], shift[batch] = _best_shift(images, pairs[batch], local[batch], estimate[batch],
-                                                      radius, max_shift, statistics)
+    def one_batch(batch: tuple[np.ndarray, tuple[int, int]]) -> None:
+        members, (row, col) = batch
+        similarity[members], shift[members] = _best_shift(
+            images, pairs[members], local[members], (row - max_shift, col - max_shift), radius, max_shift,
+            statistics)
 
-    starts = range(0, len(pairs), _BATCH)
-    if len(starts) > 1 and _WORKERS > 1:  # numpy releases the GIL in the array work
+    if len(batches) > 1 and _WORKERS > 1:  # numpy releases the GIL in the array work
         with ThreadPoolExecutor(_WORKERS) as pool:
-            list(pool.map(one_batch, starts))
+            list(pool.map(one_batch, batches))
     else:
-        for start in starts:
-            one_batch(start)
+        for batch in batches:
+            one_batch(batch)
     return similarity, shift
 
 
@@ -151,20 +158,30 @@ def shift_statistics(images: np.ndarray, max_shift: int = DEFAULT_MAX_SHIFT) -> 
     m = max_shift
     sums = np.empty((count, 2 * m + 1, 2 * m + 1), dtype=np.float64)
     squares = np.empty_like(sums)
-    lost = [slice(height - d, height) if d > 0 else slice(0, -d) for d in range(-m, m + 1)]
-    lost_cols = [slice(width - d, width) if d > 0 else slice(0, -d) for d in range(-m, m + 1)]
-    for start in range(0, count, _STATISTICS_BATCH):
-        ink = (PAPER - images[start:start + _STATISTICS_BATCH]).astype(np.float32)
+    lost_rows, lost_cols = _lost_lines(height, m), _lost_lines(width, m)  # (2m+1, H), (2m+1, W)
+    band_rows, band_cols = np.r_[0:m, height - m:height], np.r_[0:m, width - m:width]  # where corners lie
+    corner_rows, corner_cols = lost_rows[:, band_rows], lost_cols[:, band_cols]
+
+    def one_batch(start: int, stop: int) -> None:
+        ink = np.float32(PAPER) - images[start:stop]
         for values, out in ((ink, sums), (ink * ink, squares)):
             rows, cols = values.sum(axis=2, dtype=np.float64), values.sum(axis=1, dtype=np.float64)
-            total = rows.sum(axis=1)
-            row_lost = np.stack([rows[:, part].sum(axis=1) for part in lost], axis=1)  # (B, 2m+1)
-            col_lost = np.stack([cols[:, part].sum(axis=1) for part in lost_cols], axis=1)
-            corner = np.stack([np.stack([values[:, r, c].sum(axis=(1, 2), dtype=np.float64)  # (B, 2m+1, 2m+1)
-                                         for c in lost_cols], axis=1) for r in lost], axis=1)
-            out[start:start + _STATISTICS_BATCH] = (total[:, None, None] - row_lost[:, :, None]
-                                                    - col_lost[:, None, :] + corner)
+            corners = values[:, band_rows][:, :, band_cols].astype(np.float64)  # (B, 2m, 2m)
+            corner = np.einsum("rh,bhw,cw->brc", corner_rows, corners, corner_cols)  # (B, 2m+1, 2m+1)
+            out[start:stop] = (rows.sum(axis=1)[:, None, None] - (rows @ lost_rows.T)[:, :, None]
+                               - (cols @ lost_cols.T)[:, None, :] + corner)
+
+    _each_batch(count, _STATISTICS_BATCH, one_batch)
     return ShiftStatistics(sums, squares, max_shift)
+
+
+def _lost_lines(size: int, max_shift: int) -> np.ndarray:
+    """float64 (2m+1, size): row ``d + m`` marks the lines a shift by d drops off one edge (0/1)."""
+    lost = np.zeros((2 * max_shift + 1, size))
+    for shift in range(1, max_shift + 1):
+        lost[max_shift + shift, size - shift:] = 1
+        lost[max_shift - shift, :shift] = 1
+    return lost
 
 
 def thumbnails(images: np.ndarray, centred: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -201,14 +218,14 @@ def thumbnail_similarity(thumbs: tuple[np.ndarray, np.ndarray], pairs: np.ndarra
     return np.maximum(best, np.einsum("ij,ij->i", centred[pairs[:, 0]], centred[pairs[:, 1]]))
 
 
-def _best_shift(images: np.ndarray, pairs: np.ndarray, local: np.ndarray, estimate: np.ndarray, radius: int,
-                max_shift: int, statistics: ShiftStatistics) -> tuple[np.ndarray, np.ndarray]:
-    """Shifts ``estimate + (-radius..radius)^2`` (those within ``max_shift``) for one batch.
+def _best_shift(images: np.ndarray, pairs: np.ndarray, local: np.ndarray, estimate: tuple[int, int],
+                radius: int, max_shift: int, statistics: ShiftStatistics) -> tuple[np.ndarray, np.ndarray]:
+    """Shifts ``estimate + (-radius..radius)^2`` (those within ``max_shift``) for one batch of pairs.
 
-    Each second image is placed, around its own estimate, in a paper frame ``radius`` wider on every
-    side, so one slice per relative shift serves the whole batch. The sums come from ``statistics``
-    (rows ``local``); only the dot products are computed per pair, on ink levels 0..255
-    (correlation does not care about the scale).
+    Every pair of the batch has the same ``estimate``, so each shift is one slice of the batch: the
+    dot product runs over the overlap of the first image and the shifted second (paper, ink 0,
+    elsewhere). The sums come from ``statistics`` (rows ``local``); only the dot products are
+    computed per pair, on ink levels 0..255 (correlation does not care about the scale).
 
     Returns:
         (best correlation float32 (B,), best (dy, dx) int64 (B, 2)).
@@ -216,35 +233,26 @@ def _best_shift(images: np.ndarray, pairs: np.ndarray, local: np.ndarray, estima
     height, width = images.shape[1:]
     pixels = height * width
     m = max_shift
-    first = (PAPER - images[pairs[:, 0]]).astype(np.float32)
+    first = np.float32(PAPER) - images[pairs[:, 0]]
+    second = np.float32(PAPER) - images[pairs[:, 1]]
     first_sum = statistics.sums[local[:, 0], m, m]
     first_spread = np.sqrt(np.maximum(statistics.squares[local[:, 0], m, m] - first_sum ** 2 / pixels, 0))
-    second = np.zeros((len(pairs), height + 2 * radius, width + 2 * radius), dtype=np.float32)
-    ink = PAPER - images[pairs[:, 1]]
-    keys, inverse = np.unique(estimate, axis=0, return_inverse=True)
-    for index, (dy, dx) in enumerate(keys.tolist()):  # at most (2 * max_shift + 1)^2 estimates
-        rows = np.flatnonzero(inverse.ravel() == index)
-        top, left = dy + radius, dx + radius  # where the image's first row and column land
-        y0, y1 = max(top, 0), min(top + height, height + 2 * radius)
-        x0, x1 = max(left, 0), min(left + width, width + 2 * radius)
-        second[rows, y0:y1, x0:x1] = ink[rows, y0 - top:y1 - top, x0 - left:x1 - left]
     best = np.full(len(pairs), -np.inf, dtype=np.float32)
-    best_shift = estimate.copy()
-    for dy in range(-radius, radius + 1):
-        for dx in range(-radius, radius + 1):
-            top, left = radius - dy, radius - dx
-            window = second[:, top:top + height, left:left + width]
-            allowed = (np.abs(estimate[:, 0] + dy) <= max_shift) & (np.abs(estimate[:, 1] + dx) <= max_shift)
-            at = (local[:, 1], np.clip(estimate[:, 0] + dy, -m, m) + m,
-                  np.clip(estimate[:, 1] + dx, -m, m) + m)
-            total = statistics.sums[at]
-            spread = np.sqrt(np.maximum(statistics.squares[at] - total ** 2 / pixels, 0))
-            dot = np.einsum("ijk,ijk->i", first, window, optimize=True) - first_sum * total / pixels
+    best_shift = np.tile(np.asarray(estimate, dtype=np.int64), (len(pairs), 1))
+    row, col = estimate
+    for dy in range(max(row - radius, -m), min(row + radius, m) + 1):
+        for dx in range(max(col - radius, -m), min(col + radius, m) + 1):
+            # first[y, x] against second[y - dy, x - dx], where both exist
+            overlap = first[:, max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)]
+            moved = second[:, max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
+            total = statistics.sums[local[:, 1], dy + m, dx + m]
+            spread = np.sqrt(np.maximum(statistics.squares[local[:, 1], dy + m, dx + m] - total ** 2 / pixels, 0))
+            dot = np.einsum("ijk,ijk->i", overlap, moved) - first_sum * total / pixels
             # in units of whole ink (0..1), where the blank-image bars of _correlation are set
             score = _correlation(dot / PAPER ** 2, first_spread / PAPER, spread / PAPER).astype(np.float32)
-            better = allowed & (score > best)
+            better = score > best
             best[better] = score[better]
-            best_shift[better] = estimate[better] + (dy, dx)
+            best_shift[better] = (dy, dx)
     return best, best_shift
 
 
@@ -262,9 +270,13 @@ def _thumbnails(images: np.ndarray) -> np.ndarray:
     count, height, width = images.shape
     rows, cols = _box_matrix(height), _box_matrix(width)
     paper = np.empty((count, _THUMB, _THUMB), dtype=np.float32)  # box sums: whole numbers, exact
-    for start in range(0, count, _STATISTICS_BATCH):
-        part = images[start:start + _STATISTICS_BATCH].astype(np.float32)
-        paper[start:start + _STATISTICS_BATCH] = rows @ part @ cols.T
+
+    def one_batch(start: int, stop: int) -> None:  # two plain matrix products per batch
+        across = images[start:stop].astype(np.float32).reshape(-1, width) @ cols.T  # (B*H, 9)
+        down = across.reshape(-1, height, _THUMB).transpose(0, 2, 1).reshape(-1, height) @ rows.T
+        paper[start:stop] = down.reshape(-1, _THUMB, _THUMB).transpose(0, 2, 1)
+
+    _each_batch(count, _STATISTICS_BATCH, one_batch)
     flat = -paper.reshape(count, _THUMB * _THUMB).astype(np.float32)  # ink up to a constant
     flat -= flat.mean(axis=1, keepdims=True)
     norm = np.linalg.norm(flat, axis=1, keepdims=True)
@@ -283,17 +295,33 @@ def _box_matrix(size: int) -> np.ndarray:
 
 def ink_centres(images: np.ndarray) -> np.ndarray:
     """(row, column) of each image's ink centre of mass, float64 (N, 2); the frame centre if blank."""
-    height, width = images.shape[1:]
-    row_ink = PAPER * width - images.sum(axis=2, dtype=np.int64)
-    col_ink = PAPER * height - images.sum(axis=1, dtype=np.int64)
-    total = row_ink.sum(axis=1).astype(np.float64)
-    rows = row_ink @ np.arange(height, dtype=np.float64)
-    cols = col_ink @ np.arange(width, dtype=np.float64)
+    count, height, width = images.shape
+    total, rows, cols = np.empty(count), np.empty(count), np.empty(count)
+    row_index, col_index = np.arange(height, dtype=np.float64), np.arange(width, dtype=np.float64)
+
+    def one_batch(start: int, stop: int) -> None:
+        ink = np.float32(PAPER) - images[start:stop]  # line sums are whole numbers, exact in float32
+        row_ink, col_ink = ink.sum(axis=2).astype(np.float64), ink.sum(axis=1).astype(np.float64)
+        total[start:stop] = row_ink.sum(axis=1)
+        rows[start:stop], cols[start:stop] = row_ink @ row_index, col_ink @ col_index
+
+    _each_batch(count, _STATISTICS_BATCH, one_batch)
     centre = np.array([(height - 1) / 2, (width - 1) / 2])
     found = total > 0
-    out = np.tile(centre, (len(images), 1))
+    out = np.tile(centre, (count, 1))
     out[found] = np.stack([rows[found], cols[found]], axis=1) / total[found, None]
     return out
+
+
+def _each_batch(count: int, size: int, work: Callable[[int, int], None]) -> None:
+    """``work(start, stop)`` over ``range(count)`` in steps of ``size``, spread over the machine's cores."""
+    starts = range(0, count, size)
+    if len(starts) > 1 and _WORKERS > 1:  # numpy releases the GIL in the array work
+        with ThreadPoolExecutor(_WORKERS) as pool:
+            list(pool.map(lambda start: work(start, min(start + size, count)), starts))
+    else:
+        for start in starts:
+            work(start, min(start + size, count))
 
 
 def _check_inputs(images: np.ndarray, pairs: np.ndarray, max_shift: int) -> tuple[np.ndarray, np.ndarray]:
