@@ -1,27 +1,53 @@
 """Pen-stroke prototypes: every class typeset in several fonts and thinned to centre lines.
 
 A prototype is the skeleton of one typeset glyph as a cloud of points, so a sample can be warped
-and redrawn with any pen, which is what makes the printed shapes read as handwriting.
+and redrawn with any pen, which is what makes the printed shapes read as handwriting. Digits and
+letters are also written in handwriting fonts (``HAND_FONTS``), for the forms people write and
+type does not have.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from mathdash.errors import ArtifactError
 from mathdash.symbols import KAGGLE_CLASSES, LETTER_CLASSES, symbol
 from mathdash.synth.cases import CAPITAL, CAPITAL_SHARE, SMALL, capital_share
 
 SANS = ("dejavusans", "stixsans")
 SERIF = ("dejavuserif", "cm", "stix")
 FONTSETS = SANS + SERIF
+_FONT_DIR = Path("/usr/share/fonts")
+# Handwriting fonts (Debian packages, listed in packages.txt) for digits and letters, as people
+# write them rather than as type: a single-storey 'a', an open '4', a plain '1'. Each maps to its
+# file and to whether its small letters and its capitals are usable (some fonts have small
+# capitals for small letters; some sketch capitals with doubled strokes that thin to two lines).
+HAND_FONTS: dict[str, tuple[str, bool, bool]] = {
+    "humorsans": ("truetype/humor-sans/Humor-Sans.ttf", False, True),
+    "comicneue": ("opentype/comic-neue/ComicNeue-Regular.otf", True, True),
+    "comicneueit": ("opentype/comic-neue/ComicNeue-Italic.otf", True, True),
+    "dkg": ("truetype/fifthhorseman/dkg.ttf", True, False),
+    "breip": ("truetype/breip/Breip.ttf", True, True),
+    "klee": ("truetype/klee/KleeOne-Regular.ttf", True, True),
+    "becausewelearn": ("opentype/bwht/BecauseWeLearn-Regular.otf", False, True),
+    "becauseweorganize": ("opentype/bwht/BecauseWeOrganize-Regular.otf", False, True),
+    "rufscript": ("truetype/rufscript/Rufscript010.ttf", True, True),
+    "delphine": ("truetype/sjfonts/Delphine.ttf", True, True),
+    "stevehand": ("truetype/sjfonts/SteveHand.ttf", True, True),
+    "yuseimagic": ("truetype/yusei-magic/YuseiMagic-Regular.ttf", True, True),
+    "seto": ("truetype/seto/setofont.ttf", True, True),
+    "dancingscript": ("opentype/dancingscript/DancingScript-Regular.otf", True, True),
+}
+_HAND_SMALL = tuple(font for font, (_, small, _) in HAND_FONTS.items() if small)
 _TARGET_SIDE = 160  # prototype ink's longer side in pixels: fine enough that redrawn points touch
 # Skeleton branches shorter than this share of the long side are serifs or corner spurs.
-_SPUR_FRACTION = {font: 0.12 if font in SERIF else 0.08 for font in FONTSETS}
+_SPUR_FRACTION = {font: 0.12 if font in SERIF else 0.08 for font in (*FONTSETS, *HAND_FONTS)}
 _FOOT_FRACTION = 0.3  # a handwritten '1' or 'i' rarely has a foot: its foot branches go
 _FOOTLESS = {"1", "i"}
 # A comma's round head and a prime's wedge are what set them apart from ')' and '/': their
@@ -33,13 +59,14 @@ _BLOBBY = {",": 0.7, "prime": 0.45}  # class -> share of the deepest ink depth k
 # 'l' would be a '|', a roman x a 'times'.
 _VARIANTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "l": [(r"\ell", FONTSETS), ("l", ("cm", "stix", "dejavuserif"))],
-    "x": [("x", SERIF)],
+    # A written x is two crossing strokes, like a 'times': the handwriting fonts' x are too.
+    "x": [("x", SERIF + _HAND_SMALL)],
     # A written g has one loop; the STIX g and the roman serif ones have two, like an '8'.
-    "g": [("g", ("dejavusans", "dejavuserif", "cm")), (r"\mathrm{g}", ("dejavusans",))],
+    "g": [("g", ("dejavusans", "dejavuserif", "cm", *_HAND_SMALL)), (r"\mathrm{g}", ("dejavusans",))],
     "sqrt": [(r"\sqrt{\quad}", FONTSETS)],  # the catalogue's empty \sqrt{} does not typeset
     # An italic 'i' ends in a hook much like a 'j'; a written 'i' is a plain stroke, a 'j' hooks.
-    "i": [(r"\mathrm{i}", FONTSETS)],
-    "j": [("j", SERIF), (r"\mathrm{j}", FONTSETS)],
+    "i": [(r"\mathrm{i}", FONTSETS), ("i", _HAND_SMALL)],
+    "j": [("j", SERIF + _HAND_SMALL), (r"\mathrm{j}", FONTSETS)],
     ",": [(",", ("stixsans", "cm", "stix"))],  # the DejaVu commas are straight wedges, like a prime
 }
 
@@ -94,7 +121,15 @@ def _glyph_variants(key: str, latex: str) -> list[tuple[str, str]]:
     pairs = [(latex, font) for font in FONTSETS]
     if key in LETTER_CLASSES:
         pairs += [(rf"\mathrm{{{latex}}}", font) for font in FONTSETS]
-    return pairs
+    return pairs + [(key, font) for font in _hand_fonts_for(key)]
+
+
+def _hand_fonts_for(key: str) -> list[str]:
+    """The handwriting fonts a digit or letter form is also drawn from (none for other glyphs)."""
+    if len(key) != 1 or not key.isalnum() or not key.isascii():
+        return []
+    return [font for font, (_, small, capital) in HAND_FONTS.items()
+            if (small if key.islower() else capital if key.isupper() else True)]
 
 
 _CACHE: dict[str, tuple[Prototype, ...]] = {}
@@ -149,7 +184,10 @@ def _prototype(latex: str, fontset: str, name: str, case: str) -> Prototype | No
 
 
 def _typeset(latex: str, fontset: str, size: float) -> np.ndarray | None:
-    """Boolean ink mask (H, W) of ``$latex$`` typeset by matplotlib's mathtext, or None if blank."""
+    """Boolean ink mask (H, W) of ``$latex$`` typeset by matplotlib's mathtext (or of one character
+    in a handwriting font), or None if blank."""
+    if fontset in HAND_FONTS:
+        return _write(latex, fontset, size)
     from matplotlib import mathtext
     from matplotlib.font_manager import FontProperties
 
@@ -159,6 +197,34 @@ def _typeset(latex: str, fontset: str, size: float) -> np.ndarray | None:
     gray = np.asarray(Image.open(buffer).convert("L"))
     ink = np.pad(gray < 128, 2)
     return ink if ink.any() else None
+
+
+def _write(char: str, font: str, size: float) -> np.ndarray | None:
+    """Boolean ink mask of one character in a handwriting font; None if the font lacks the character.
+
+    Raises:
+        ArtifactError: the font file is not installed.
+    """
+    from PIL import ImageDraw, ImageFont
+
+    path = _FONT_DIR / HAND_FONTS[font][0]
+    if not path.exists():
+        raise ArtifactError(f"handwriting font {path} is missing: install the Debian fonts in packages.txt "
+                            "(scripts/test.sh does)")
+    face = ImageFont.truetype(str(path), max(int(round(size)), 8))
+    if not _has_glyph(path, char):
+        return None
+    left, top, right, bottom = face.getbbox(char)
+    canvas = Image.new("L", (right - left + 8, bottom - top + 8), 255)
+    ImageDraw.Draw(canvas).text((4 - left, 4 - top), char, font=face, fill=0)
+    ink = np.pad(np.asarray(canvas) < 128, 2)
+    return ink if ink.any() else None
+
+
+def _has_glyph(path: Path, char: str) -> bool:
+    from fontTools.ttLib import TTFont
+
+    return ord(char) in TTFont(str(path), lazy=True).getBestCmap()
 
 
 def _skeletonize(ink: np.ndarray) -> np.ndarray:
