@@ -18,15 +18,19 @@ def test_every_handwriting_font_is_installed_and_holds_every_digit():
         assert all(strokes._has_glyph(strokes._FONT_DIR / path, digit) for digit in "0123456789"), font
 
 
-def test_digits_and_letters_get_the_handwriting_fonts_other_glyphs_do_not():
+def test_digits_letters_and_plain_symbols_get_the_handwriting_fonts_other_glyphs_do_not():
     assert strokes._hand_fonts_for("7") == list(HAND_FONTS)
     assert set(strokes._hand_fonts_for("a")) == set(HAND_FONTS) - SMALL_CAPITAL_FONTS  # no small capitals
     assert set(strokes._hand_fonts_for("A")) == set(HAND_FONTS) - SKETCHED_CAPITAL_FONTS
     assert SMALL_CAPITAL_FONTS and SKETCHED_CAPITAL_FONTS
-    for glyph in ("+", "(", r"\alpha", "ab", "é"):
-        assert strokes._hand_fonts_for(glyph) == []
-    fonts = {font for _, font, _ in class_variants("alpha")}
-    assert fonts == set(FONTSETS)  # Greek stays typeset
+    assert strokes._hand_fonts_for("(") == strokes._hand_fonts_for("lt") == list(HAND_FONTS)
+    for glyph in ("-", "ascii_124", ",", "prime", "times", r"\alpha", "alpha", "ab", "é"):
+        assert strokes._hand_fonts_for(glyph) == [], glyph
+    assert {font for _, font, _ in class_variants("alpha")} == set(FONTSETS)  # Greek stays typeset
+    # a class named by a word is written as its character: 'lt' as '<'
+    assert {latex for latex, font, _ in class_variants("lt") if font in HAND_FONTS} == {"<"}
+    # no italic typeset z (it curls like a '2'): upright ones and the handwriting fonts' z
+    assert {latex for latex, font, _ in class_variants("z") if font in FONTSETS} == {r"\mathrm{z}"}
 
 
 def test_a_digit_class_holds_one_prototype_per_typeset_font_and_per_handwriting_font():

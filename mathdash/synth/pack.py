@@ -17,7 +17,7 @@ from mathdash.synth.duplicates import DuplicateRecipe
 from mathdash.synth.assemble import assemble_dataset
 
 # Bump when the generator's output changes: a pack of another version is rebuilt, not trusted.
-GENERATOR_VERSION = 8
+GENERATOR_VERSION = 9
 _KEYS = ("images", "labels", "seed", "scale", "version", "dup_source", "dup_kind", "dup_label",
          "dup_param")
 

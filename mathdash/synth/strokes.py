@@ -45,6 +45,9 @@ HAND_FONTS: dict[str, tuple[str, bool, bool]] = {
     "dancingscript": ("opentype/dancingscript/DancingScript-Regular.otf", True, True),
 }
 _HAND_SMALL = tuple(font for font, (_, small, _) in HAND_FONTS.items() if small)
+# Other classes whose handwritten form is one plain character: brackets and simple operators.
+_HAND_SYMBOLS = {"(": "(", ")": ")", "[": "[", "]": "]", "{": "{", "}": "}", "+": "+", "=": "=",
+                 "lt": "<", "gt": ">", "!": "!", "forward_slash": "/"}
 _TARGET_SIDE = 160  # prototype ink's longer side in pixels: fine enough that redrawn points touch
 # Skeleton branches shorter than this share of the long side are serifs or corner spurs.
 _SPUR_FRACTION = {font: 0.12 if font in SERIF else 0.08 for font in (*FONTSETS, *HAND_FONTS)}
@@ -61,6 +64,8 @@ _VARIANTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "l": [(r"\ell", FONTSETS), ("l", ("cm", "stix", "dejavuserif"))],
     # A written x is two crossing strokes, like a 'times': the handwriting fonts' x are too.
     "x": [("x", SERIF + _HAND_SMALL)],
+    # An italic z curls at the foot like a written '2'; a written z is three straight strokes.
+    "z": [(r"\mathrm{z}", FONTSETS), ("z", _HAND_SMALL)],
     # A written g has one loop; the STIX g and the roman serif ones have two, like an '8'.
     "g": [("g", ("dejavusans", "dejavuserif", "cm", *_HAND_SMALL)), (r"\mathrm{g}", ("dejavusans",))],
     "sqrt": [(r"\sqrt{\quad}", FONTSETS)],  # the catalogue's empty \sqrt{} does not typeset
@@ -121,11 +126,14 @@ def _glyph_variants(key: str, latex: str) -> list[tuple[str, str]]:
     pairs = [(latex, font) for font in FONTSETS]
     if key in LETTER_CLASSES:
         pairs += [(rf"\mathrm{{{latex}}}", font) for font in FONTSETS]
-    return pairs + [(key, font) for font in _hand_fonts_for(key)]
+    return pairs + [(_HAND_SYMBOLS.get(key, key), font) for font in _hand_fonts_for(key)]
 
 
 def _hand_fonts_for(key: str) -> list[str]:
-    """The handwriting fonts a digit or letter form is also drawn from (none for other glyphs)."""
+    """The handwriting fonts a digit, a letter form or a plain symbol (``_HAND_SYMBOLS``) is also
+    drawn from; none for other glyphs."""
+    if key in _HAND_SYMBOLS:
+        return list(HAND_FONTS)
     if len(key) != 1 or not key.isalnum() or not key.isascii():
         return []
     return [font for font, (_, small, capital) in HAND_FONTS.items()
