@@ -120,7 +120,8 @@ def class_variants(name: str) -> list[tuple[str, str, str]]:
 
 def _glyph_variants(key: str, latex: str) -> list[tuple[str, str]]:
     """(latex, fontset) pairs of one glyph: its own variants, else every font (letters also upright,
-    as they are written upright as often as slanted)."""
+    as they are written upright as often as slanted), then each handwriting font that writes it
+    (for those the pair is the plain character and the font's ``HAND_FONTS`` key)."""
     if key in _VARIANTS:
         return [(variant, font) for variant, fonts in _VARIANTS[key] for font in fonts]
     pairs = [(latex, font) for font in FONTSETS]
