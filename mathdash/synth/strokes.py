@@ -8,6 +8,7 @@ type does not have.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,9 +221,9 @@ def _write(char: str, font: str, size: float) -> np.ndarray | None:
     if not path.exists():
         raise ArtifactError(f"handwriting font {path} is missing: install the Debian fonts in packages.txt "
                             "(scripts/test.sh does)")
-    face = ImageFont.truetype(str(path), max(int(round(size)), 8))
     if not _has_glyph(path, char):
         return None
+    face = ImageFont.truetype(str(path), max(int(round(size)), 8))
     left, top, right, bottom = face.getbbox(char)
     canvas = Image.new("L", (right - left + 8, bottom - top + 8), 255)
     ImageDraw.Draw(canvas).text((4 - left, 4 - top), char, font=face, fill=0)
@@ -231,9 +232,15 @@ def _write(char: str, font: str, size: float) -> np.ndarray | None:
 
 
 def _has_glyph(path: Path, char: str) -> bool:
+    return ord(char) in _code_points(path)
+
+
+@functools.lru_cache(maxsize=None)
+def _code_points(path: Path) -> frozenset[int]:
+    """The characters a font file maps to glyphs (read once per file and process)."""
     from fontTools.ttLib import TTFont
 
-    return ord(char) in TTFont(str(path), lazy=True).getBestCmap()
+    return frozenset(TTFont(str(path), lazy=True).getBestCmap())
 
 
 def _skeletonize(ink: np.ndarray) -> np.ndarray:
